@@ -1,0 +1,1 @@
+"""tinkergen: generate a typed Python client package from the Tinker OpenAPI spec."""

@@ -1,0 +1,454 @@
+"""Build stage: the validated spec becomes the IR, with every naming decision made here.
+
+Problems are collected with their location and raised together as a SpecError.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .errors import Problem, SpecError, pointer_join
+from .ir import (
+    Api,
+    Body,
+    BodyField,
+    ClassName,
+    Future,
+    Model,
+    Operation,
+    Pagination,
+    Param,
+    ParamKind,
+    PythonIdentifier,
+    Redirect,
+    Resource,
+    RestName,
+    Value,
+    docstring,
+)
+from .load import Spec
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+SCHEMAS = "/components/schemas"
+# Names the resource modules import from the runtime; a model may not take them.
+RESERVED_CLASS_NAMES = frozenset({"Endpoint", "PathParam", "RequestOptions", "SyncResource", "AsyncResource"})
+_PRIMITIVES: dict[str, tuple[str, ParamKind]] = {
+    "string": ("str", "str"),
+    "integer": ("int", "int"),
+    "number": ("float", "float"),
+    "boolean": ("bool", "bool"),
+}
+
+
+def build(spec: Spec) -> Api:
+    """The IR of `spec`; raises SpecError with every problem found."""
+    builder = _Builder(spec)
+    api = builder.api()
+    if builder.problems:
+        raise SpecError(builder.problems)
+    return api
+
+
+class _Builder:
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.problems: list[Problem] = []
+        self.schemas: Mapping[str, Any] = spec.data.get("components", {}).get("schemas", {})
+
+    def fail(self, pointer: str, message: str) -> None:
+        self.problems.append(self.spec.problem(pointer, message))
+
+    # ------------------------------------------------------------------ api
+
+    def api(self) -> Api:
+        models = tuple(self.models())
+        by_tag: dict[str, list[tuple[str, str, Mapping[str, Any]]]] = {}
+        for pointer, operation in self.raw_operations():
+            tags = operation.get("tags", [])
+            if len(tags) != 1:
+                self.fail(pointer_join(pointer, "tags"), "an operation needs exactly one tag (its resource)")
+                continue
+            by_tag.setdefault(tags[0], []).append((pointer, tags[0], operation))
+        tag_docs = {t["name"]: t.get("description", "") for t in self.spec.data.get("tags", [])}
+        resources = tuple(
+            self.resource(tag, entries, tag_docs.get(tag, "")) for tag, entries in by_tag.items()
+        )
+        servers = self.spec.data.get("servers") or [{}]
+        base_url = servers[0].get("url", "")
+        if not re.match(r"^https?://", base_url):
+            self.fail("/servers/0/url", "servers[0].url must be an absolute http(s) URL")
+        return Api(
+            title=str(self.spec.data["info"]["title"]),
+            docstring=docstring(
+                f"Typed Python client of the {self.spec.data['info']['title']}.",
+                "Start with Tinker(api_key=...) or AsyncTinker(api_key=...). Models live in"
+                " .types; resources load on first use, so importing the package stays light.",
+            ),
+            spec_file=self.spec.file,
+            spec_sha256=self.spec.sha256,
+            base_url=Value.of(base_url.rstrip("/")),
+            resources=resources,
+            models=models,
+        )
+
+    def raw_operations(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        for path, item in self.spec.data.get("paths", {}).items():
+            for method in HTTP_METHODS:
+                if method in item:
+                    yield pointer_join("", "paths", path, method), item[method]
+
+    def models(self) -> Iterator[Model]:
+        for name, schema in self.schemas.items():
+            pointer = pointer_join(SCHEMAS, name)
+            if not ClassName.PATTERN.match(name):
+                self.fail(pointer, f"schema name {name!r} must be a PascalCase Python class name")
+            elif name in RESERVED_CLASS_NAMES:
+                self.fail(pointer, f"schema name {name!r} is reserved by the generated runtime")
+            else:
+                yield Model(ClassName(name), dict(schema), self.spec.line(pointer))
+
+    # ------------------------------------------------------------- resource
+
+    def resource(self, tag: str, entries: list[tuple[str, str, Mapping[str, Any]]], doc: str) -> Resource:
+        name = PythonIdentifier.sanitise(tag)
+        if name is None:
+            self.fail(entries[0][0] + "/tags/0", f"tag {tag!r} cannot become a Python identifier")
+            name = PythonIdentifier("invalid")
+        method_names = {self.method_name(pointer, tag, op) for pointer, _, op in entries}
+        shadowed = frozenset(method_names) & {"list", "dict"}
+        seen: dict[str, str] = {}
+        operations = []
+        for pointer, _, raw in entries:
+            op = self.operation(pointer, name, raw, shadowed)
+            if op is None:
+                continue
+            if op.name in seen:
+                self.fail(
+                    pointer_join(pointer, "operationId"),
+                    f"duplicate method name {op.name!r} in resource {name!r} (also {seen[op.name]})",
+                )
+            seen[op.name] = pointer
+            operations.append(op)
+        annotations = " ".join(self.annotations_of(op) for op in operations)
+        imports = sorted(
+            {m for m in re.findall(r"\b[A-Z][A-Za-z0-9]*\b", annotations) if m in self.schemas}
+            | {op.body.model for op in operations if op.body}
+        )
+        class_name = ClassName.from_snake(name)
+        return Resource(
+            name=name,
+            class_name=class_name,
+            async_class_name=ClassName("Async" + class_name),
+            docstring=docstring(doc or f"The {tag} operations."),
+            operations=tuple(operations),
+            imports=tuple(imports),
+            needs_builtins="builtins." in annotations,
+            needs_datetime="datetime." in annotations,
+            typing_imports=tuple(n for n in ("Any", "Literal") if re.search(rf"\b{n}\b", annotations)),
+        )
+
+    @staticmethod
+    def annotations_of(op: Operation) -> str:
+        parts = [p.annotation for p in op.params] + [op.return_annotation]
+        parts += [f.annotation for f in op.body.fields] if op.body else []
+        return " ".join(parts)
+
+    def method_name(self, pointer: str, tag: str, raw: Mapping[str, Any]) -> str:
+        operation_id = str(raw.get("operationId", ""))
+        prefix, _, method = operation_id.rpartition(".")
+        if prefix != tag or not method:
+            self.fail(
+                pointer_join(pointer, "operationId"),
+                f"operationId {operation_id!r} must be '<tag>.<method>' with tag {tag!r}",
+            )
+        return method or operation_id
+
+    # ------------------------------------------------------------ operation
+
+    def operation(
+        self, pointer: str, resource: PythonIdentifier, raw: Mapping[str, Any], shadowed: frozenset[str]
+    ) -> Operation | None:
+        method = self.method_name(pointer, str(raw.get("tags", [""])[0]), raw)
+        name = PythonIdentifier.sanitise(method)
+        if name is None:
+            self.fail(pointer_join(pointer, "operationId"), f"method {method!r} cannot become a Python identifier")
+            return None
+        path = pointer.split("/")[2].replace("~1", "/").replace("~0", "~")
+        params = self.params(pointer, path, raw, shadowed)
+        body = self.body(pointer, raw, shadowed)
+        taken = [p.name for p in params] + [f.name for f in body.arguments] if body else [p.name for p in params]
+        for duplicate in sorted({n for n in taken if taken.count(n) > 1}):
+            self.fail(pointer, f"two arguments of {name!r} are both named {duplicate!r}")
+        summary = str(raw.get("summary", ""))
+        return Operation(
+            name=name,
+            resource=resource,
+            http_method=pointer.rsplit("/", 1)[1].upper(),
+            path=Value.of(path),
+            docstring=docstring(summary, str(raw.get("description", ""))),
+            summary=" ".join(summary.split()),
+            params=params,
+            body=body,
+            response=self.response(pointer, raw),
+            future=self.future(pointer, raw),
+            redirect=self.redirect(pointer, raw),
+            pagination=self.pagination(raw),
+            rest=self.rest(pointer, raw),
+            line=self.spec.line(pointer),
+        )
+
+    def params(
+        self, pointer: str, path: str, raw: Mapping[str, Any], shadowed: frozenset[str]
+    ) -> tuple[Param, ...]:
+        path_item_pointer = pointer.rsplit("/", 1)[0]
+        entries = [
+            (pointer_join(path_item_pointer, "parameters", i), p)
+            for i, p in enumerate(self.spec.get(path_item_pointer).get("parameters", []))
+        ] + [(pointer_join(pointer, "parameters", i), p) for i, p in enumerate(raw.get("parameters", []))]
+        params: dict[tuple[str, str], Param] = {}
+        for where, entry in entries:
+            node, _ = self.spec.deref(entry, where)
+            location = node["in"]
+            if location not in ("path", "query"):
+                self.fail(where, f"{location} parameters are not supported; only path and query")
+                continue
+            param = self.param(where, node, shadowed)
+            if param is not None:
+                params[(location, param.wire_name.raw)] = param
+        template = re.findall(r"\{([^}]*)\}", path)
+        declared = [wire for (loc, wire) in params if loc == "path"]
+        for missing in [t for t in template if t not in declared]:
+            self.fail(pointer, f"path parameter {{{missing}}} of {path} is not declared")
+        for extra in [d for d in declared if d not in template]:
+            self.fail(pointer, f"path parameter {extra!r} is missing from the path {path}")
+        ordered = sorted(
+            params.values(),
+            key=lambda p: (
+                p.location != "path",
+                template.index(p.wire_name.raw) if p.wire_name.raw in template else 0,
+                not p.required,
+            ),
+        )
+        return tuple(ordered)
+
+    def param(self, where: str, node: Mapping[str, Any], shadowed: frozenset[str]) -> Param | None:
+        wire = str(node["name"])
+        name = PythonIdentifier.sanitise(wire)
+        if name is None:
+            self.fail(pointer_join(where, "name"), f"parameter {wire!r} cannot become a Python identifier")
+            return None
+        schema_pointer = pointer_join(where, "schema")
+        schema, _ = self.spec.deref(node.get("schema", {}), schema_pointer)
+        kind = self.param_kind(schema_pointer, schema)
+        required = bool(node.get("required", False))
+        default = schema.get("default")
+        choices = schema.get("enum")
+        if default is not None and choices is not None and default not in choices:
+            self.fail(pointer_join(schema_pointer, "default"), f"default {default!r} is not one of the enum values")
+        annotation = self.annotation(schema, schema_pointer, shadowed)
+        if not required and default is None:
+            annotation = _optional(annotation)
+        return Param(
+            name=name,
+            wire_name=Value.of(wire),
+            location=node["in"],
+            annotation=annotation,
+            kind=kind,
+            required=required,
+            default=None if required else Value.of(default),
+            choices=Value.of(tuple(choices)) if choices else None,
+            multi_segment=bool(node.get("x-tinker-multi-segment", False)),
+            description=" ".join(str(node.get("description", "")).split()),
+        )
+
+    def param_kind(self, pointer: str, schema: Mapping[str, Any]) -> ParamKind:
+        kind = schema.get("type")
+        if kind == "string" and schema.get("format") == "date":
+            return "date"
+        if isinstance(kind, str) and kind in _PRIMITIVES:
+            return _PRIMITIVES[kind][1]
+        self.fail(pointer, "a path or query parameter must be a string, integer, number or boolean")
+        return "str"
+
+    def body(self, pointer: str, raw: Mapping[str, Any], shadowed: frozenset[str]) -> Body | None:
+        if "requestBody" not in raw:
+            return None
+        where = pointer_join(pointer, "requestBody")
+        node, where = self.spec.deref(raw["requestBody"], where)
+        media = node.get("content", {}).get("application/json")
+        ref = (media or {}).get("schema", {}).get("$ref", "")
+        if not ref.startswith(SCHEMAS + "/", 1):
+            self.fail(where, "a request body must be application/json referencing a components schema")
+            return None
+        model = ref.rsplit("/", 1)[1]
+        schema_pointer = ref.lstrip("#")
+        schema = self.spec.get(ref)
+        if schema.get("type") != "object" or "properties" not in schema:
+            self.fail(schema_pointer, "a request body schema must be an object with properties")
+            return None
+        required = set(schema.get("required", []))
+        fields = []
+        for prop, prop_schema in schema["properties"].items():
+            field = self.body_field(pointer_join(schema_pointer, "properties", prop), prop, prop_schema, prop in required, shadowed)
+            if field is not None:
+                fields.append(field)
+        fields.sort(key=lambda f: not f.required)
+        keep_null = tuple(f.wire_name.raw for f in fields if f.required and _nullable(f.annotation))
+        return Body(ClassName(model), tuple(fields), Value.of(keep_null))
+
+    def body_field(
+        self, pointer: str, prop: str, schema: Mapping[str, Any], required: bool, shadowed: frozenset[str]
+    ) -> BodyField | None:
+        name = PythonIdentifier.sanitise(prop)
+        if name is None:
+            self.fail(pointer, f"property {prop!r} cannot become a Python identifier")
+            return None
+        fixed = _fixed_literal(schema)
+        annotation = self.annotation(schema, pointer, shadowed)
+        default = schema.get("default")
+        if fixed is not None:
+            signature_default = None
+        elif required:
+            signature_default = None
+        elif isinstance(default, (str, int, float, bool)):
+            signature_default = Value.of(default)
+        else:
+            annotation = _optional(annotation)
+            signature_default = Value.of(None)
+        return BodyField(
+            name=name,
+            wire_name=Value.of(prop),
+            annotation=annotation,
+            required=required,
+            default=signature_default,
+            fixed=Value.of(fixed) if fixed is not None else None,
+            description=" ".join(str(schema.get("description", "")).split()),
+        )
+
+    def response(self, pointer: str, raw: Mapping[str, Any]) -> ClassName | None:
+        responses = raw.get("responses", {})
+        for code in sorted(c for c in responses if str(c).startswith("2")):
+            where = pointer_join(pointer, "responses", code)
+            node, where = self.spec.deref(responses[code], where)
+            media = node.get("content", {}).get("application/json")
+            if media is None:
+                return None
+            ref = media.get("schema", {}).get("$ref", "")
+            if not ref.startswith("#" + SCHEMAS + "/"):
+                self.fail(where, "a response body must reference a components schema")
+                return None
+            return ClassName(ref.rsplit("/", 1)[1])
+        self.fail(pointer_join(pointer, "responses"), "an operation needs a 2xx response")
+        return None
+
+    # ----------------------------------------------------------- extensions
+
+    def future(self, pointer: str, raw: Mapping[str, Any]) -> Future | None:
+        ext = raw.get("x-tinker-future")
+        if ext is None:
+            return None
+        return Future(ClassName(ext["result"]["$ref"].rsplit("/", 1)[1]), Value.of(ext["request-type"]))
+
+    def redirect(self, pointer: str, raw: Mapping[str, Any]) -> Redirect | None:
+        ext = raw.get("x-tinker-redirect")
+        if ext is None:
+            return None
+        ref = ext["result"]["$ref"]
+        props = self.spec.get(ref).get("properties", {})
+        for key in ("url-field", "expires-field"):
+            if ext[key] not in props:
+                self.fail(pointer_join(pointer, "x-tinker-redirect", key), f"{ref} has no property {ext[key]!r}")
+        return Redirect(
+            ClassName(ref.rsplit("/", 1)[1]),
+            ext["url-field"],
+            ext["expires-field"],
+            int(ext.get("default-expiry-seconds", 900)),
+        )
+
+    @staticmethod
+    def pagination(raw: Mapping[str, Any]) -> Pagination | None:
+        ext = raw.get("x-tinker-pagination")
+        return Pagination(ext["items"]) if ext else None
+
+    def rest(self, pointer: str, raw: Mapping[str, Any]) -> RestName | None:
+        ext = raw.get("x-tinker-rest")
+        if ext is None:
+            return None
+        tinker_path = ext.get("tinker-path")
+        return RestName(
+            PythonIdentifier(ext["name"]), PythonIdentifier(tinker_path) if tinker_path else None
+        )
+
+    # ---------------------------------------------------------- annotations
+
+    def annotation(self, schema: Mapping[str, Any], pointer: str, shadowed: frozenset[str] = frozenset()) -> str:
+        """The Python type of a schema, as code, matching what the models stage emits."""
+        if "$ref" in schema:
+            target = schema["$ref"]
+            name = target.rsplit("/", 1)[1]
+            resolved = self.spec.get(target)
+            if resolved.get("type") == "object" and "properties" in resolved:
+                return name
+            return self.annotation(resolved, target.lstrip("#"), shadowed)
+        if "const" in schema:
+            return f"Literal[{schema['const']!r}]"
+        if "enum" in schema:
+            return "Literal[" + ", ".join(repr(v) for v in schema["enum"]) + "]"
+        for key in ("anyOf", "oneOf"):
+            if key in schema:
+                members = [self.annotation(s, pointer_join(pointer, key, i), shadowed) for i, s in enumerate(schema[key])]
+                return _union(members)
+        kinds = schema.get("type", [])
+        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+        members = [self.annotation_of_type(k, schema, pointer, shadowed) for k in kinds if k != "null"]
+        if not kinds:
+            members = ["Any"]
+        if "null" in kinds:
+            members.append("None")
+        return _union(members)
+
+    def annotation_of_type(self, kind: str, schema: Mapping[str, Any], pointer: str, shadowed: frozenset[str]) -> str:
+        prefix = lambda name: f"builtins.{name}" if name in shadowed else name  # noqa: E731
+        if kind == "string":
+            return {"date": "datetime.date", "date-time": "datetime.datetime"}.get(schema.get("format", ""), "str")
+        if kind in _PRIMITIVES:
+            return _PRIMITIVES[kind][0]
+        if kind == "array":
+            items = self.annotation(schema.get("items", {}), pointer_join(pointer, "items"), shadowed)
+            return f"{prefix('list')}[{items}]"
+        if kind == "object":
+            if "properties" in schema:
+                self.fail(pointer, "an inline object with properties must be a components schema")
+            extra = schema.get("additionalProperties")
+            value = "Any"
+            if isinstance(extra, Mapping) and extra:
+                value = self.annotation(extra, pointer_join(pointer, "additionalProperties"), shadowed)
+            return f"{prefix('dict')}[str, {value}]"
+        return "Any"
+
+
+def _union(members: list[str]) -> str:
+    unique = list(dict.fromkeys(members))
+    if "None" in unique:
+        unique = [m for m in unique if m != "None"] + ["None"]
+    return " | ".join(unique)
+
+
+def _optional(annotation: str) -> str:
+    return annotation if _nullable(annotation) else f"{annotation} | None"
+
+
+def _nullable(annotation: str) -> bool:
+    return annotation.endswith("| None") or annotation == "None"
+
+
+def _fixed_literal(schema: Mapping[str, Any]) -> Any:
+    """The value of a literal property the caller never chooses (a `type` marker)."""
+    if "const" in schema:
+        return schema["const"]
+    enum = schema.get("enum")
+    if isinstance(enum, list) and len(enum) == 1 and schema.get("default") == enum[0]:
+        return enum[0]
+    return None

@@ -1,0 +1,197 @@
+"""The intermediate representation: plain frozen dataclasses, the only thing templates see.
+
+Every name here is already a valid Python name and every piece of spec text that reaches
+generated code is already escaped (`Value.code`, `docstring`). Templates only place them.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+class PythonIdentifier(str):
+    """A snake_case identifier that is safe as a Python name (not a keyword, ASCII)."""
+
+    @classmethod
+    def sanitise(cls, raw: str) -> PythonIdentifier | None:
+        """`raw` made into an identifier, or None when nothing usable is left."""
+        text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", raw)
+        text = re.sub(r"[^A-Za-z0-9_]", "_", text).lower()
+        if not text.strip("_") or not re.search(r"[a-z]", text):
+            return None
+        if text[0].isdigit():
+            text = "n" + text
+        if keyword.iskeyword(text) or keyword.issoftkeyword(text) or text in _BUILTIN_CLASHES:
+            text += "_"
+        return cls(text)
+
+
+class ClassName(str):
+    """A PascalCase class name."""
+
+    PATTERN = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+
+    @classmethod
+    def from_snake(cls, name: str) -> ClassName:
+        return cls("".join(part.capitalize() for part in name.split("_") if part))
+
+
+# Names a generated argument must not take: the method's own `self` and `options`.
+_BUILTIN_CLASHES = frozenset({"self", "options"})
+
+
+@dataclass(frozen=True)
+class Value:
+    """A literal from the spec and the Python code that evaluates to it (via repr)."""
+
+    raw: Any
+    code: str
+
+    @classmethod
+    def of(cls, raw: Any) -> Value:
+        return cls(raw, repr(raw))
+
+
+def docstring(*paragraphs: str, width: int = 80) -> str:
+    """A triple-quoted docstring literal for spec text, escaped; black indents it later."""
+    parts = [textwrap.fill(" ".join(p.split()), width) for p in paragraphs if p and p.strip()]
+    text = "\n\n".join(parts) or "Undocumented."
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    text = "".join(c if c == "\n" or c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    if text.endswith('"'):
+        text = text[:-1] + '\\"'
+    closing = "\n" if "\n" in text else ""
+    return f'"""{text}{closing}"""'
+
+
+ParamKind = Literal["str", "int", "float", "bool", "date"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A path or query parameter: an argument of the method."""
+
+    name: PythonIdentifier
+    wire_name: Value
+    location: Literal["path", "query"]
+    annotation: str
+    kind: ParamKind
+    required: bool
+    default: Value | None
+    choices: Value | None
+    multi_segment: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class BodyField:
+    """A property of the request body: a keyword-only argument, or a fixed literal."""
+
+    name: PythonIdentifier
+    wire_name: Value
+    annotation: str
+    required: bool
+    default: Value | None
+    fixed: Value | None
+    description: str
+
+
+@dataclass(frozen=True)
+class Body:
+    model: ClassName
+    fields: tuple[BodyField, ...]
+    keep_null: Value  # wire names of required nullable fields, sent as null when None
+
+    @property
+    def arguments(self) -> tuple[BodyField, ...]:
+        return tuple(f for f in self.fields if f.fixed is None)
+
+
+@dataclass(frozen=True)
+class Future:
+    result: ClassName
+    request_type: Value
+
+
+@dataclass(frozen=True)
+class Redirect:
+    result: ClassName
+    url_field: str
+    expires_field: str
+    default_expiry_seconds: int
+
+
+@dataclass(frozen=True)
+class Pagination:
+    items: str
+
+
+@dataclass(frozen=True)
+class RestName:
+    name: PythonIdentifier
+    tinker_path: PythonIdentifier | None
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: PythonIdentifier
+    resource: PythonIdentifier
+    http_method: str
+    path: Value
+    docstring: str
+    summary: str
+    params: tuple[Param, ...]
+    body: Body | None
+    response: ClassName | None
+    future: Future | None = None
+    redirect: Redirect | None = None
+    pagination: Pagination | None = None
+    rest: RestName | None = None
+    line: int = 0
+
+    @property
+    def endpoint_name(self) -> str:
+        return "_" + self.name.upper()
+
+    @property
+    def return_annotation(self) -> str:
+        return self.response or "None"
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: PythonIdentifier
+    class_name: ClassName
+    async_class_name: ClassName
+    docstring: str
+    operations: tuple[Operation, ...]
+    imports: tuple[str, ...]
+    needs_builtins: bool
+    needs_datetime: bool
+    typing_imports: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Model:
+    name: ClassName
+    schema: dict[str, Any] = field(hash=False, compare=False)
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Api:
+    title: str
+    docstring: str
+    spec_file: str
+    spec_sha256: str
+    base_url: Value
+    resources: tuple[Resource, ...]
+    models: tuple[Model, ...]
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        return tuple(op for resource in self.resources for op in resource.operations)

@@ -1,0 +1,67 @@
+"""Models stage: every components schema as a pydantic v2 model, via datamodel-code-generator.
+
+Called in process with pinned options. The input document is rebuilt from the IR's models;
+object schemas that do not say otherwise keep unknown keys (`extra="allow"`), so a newer
+server's additive fields survive parsing. `additionalProperties: false` (request schemas)
+still forbids them.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+
+from .ir import Api
+
+
+def models_source(api: Api, header: str) -> str:
+    """The source of `types.py` for `api` (unformatted: the format stage runs black)."""
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": api.title, "version": "0"},
+        "paths": {},
+        "components": {"schemas": {m.name: _keep_extras(m.schema) for m in api.models}},
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        source = _generate(document, header)
+    assert isinstance(source, str)
+    return source
+
+
+def _generate(document: dict[str, Any], header: str) -> object:
+    return generate(
+        json.dumps(document, sort_keys=False),
+        input_file_type=InputFileType.OpenAPI,
+        output_model_type=DataModelType.PydanticV2BaseModel,
+        target_python_version=PythonVersion.PY_310,
+        custom_file_header=header,
+        disable_timestamp=True,
+        enum_field_as_literal="all",
+        collapse_root_models=True,
+        use_annotated=True,
+        use_union_operator=True,
+        use_standard_collections=True,
+        use_schema_description=True,
+        use_field_description=True,
+        use_typed_nullable_map_values=True,
+        field_constraints=True,
+        output_datetime_class="datetime",
+        formatters=["isort"],
+    )
+
+
+def _keep_extras(schema: Any) -> Any:
+    """`schema` with `additionalProperties: true` on object schemas that leave it unset."""
+    if isinstance(schema, Mapping):
+        result = {key: _keep_extras(value) for key, value in schema.items()}
+        if result.get("type") == "object" and "properties" in result:
+            result.setdefault("additionalProperties", True)
+        return result
+    if isinstance(schema, list):
+        return [_keep_extras(item) for item in schema]
+    return schema

@@ -1,0 +1,52 @@
+"""Render stage: Jinja templates + the IR → Python source, unformatted.
+
+The environment is strict (an undefined name fails) and does no escaping: every string a
+template prints was escaped when the IR was built.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from .ir import Api
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+RUNTIME = TEMPLATES / "runtime"
+
+
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render_sources(api: Api, header: str, provenance: str, errors: list[str]) -> dict[str, str]:
+    """Every templated module of the package, by relative path."""
+    env = environment()
+    files = {
+        "__init__.py": env.get_template("package_init.py.jinja").render(
+            api=api, provenance=provenance, errors=errors, exports=package_exports(errors)
+        ),
+        "_client.py": env.get_template("client.py.jinja").render(api=api, header=header),
+        "resources/__init__.py": f'{header}\n"""The resources of the client, one module each."""\n',
+    }
+    template = env.get_template("resource.py.jinja")
+    for resource in api.resources:
+        files[f"resources/{resource.name}.py"] = template.render(resource=resource, header=header)
+    return files
+
+
+def package_exports(errors: list[str]) -> list[str]:
+    return sorted(["AsyncTinker", "DEFAULT_BASE_URL", "RequestOptions", "Tinker", *errors])
+
+
+def runtime_files() -> dict[str, bytes]:
+    """The hand-written runtime, copied verbatim."""
+    return {path.name: path.read_bytes() for path in sorted(RUNTIME.iterdir()) if path.is_file()}

@@ -1,0 +1,135 @@
+"""What one operation is on the wire, and turning a call's arguments into request parts.
+
+Generated resource modules declare one `Endpoint` per operation; the sync and the async
+resource share it. Everything here is free of I/O, so both clients use it unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypedDict, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel
+
+T = TypeVar("T")
+
+ParamKind = Literal["str", "int", "float", "bool", "date"]
+
+__all__ = ["Endpoint", "Param", "Prepared", "RequestOptions", "prepare"]
+
+
+class RequestOptions(TypedDict, total=False):
+    """Per-call settings; every key is optional and overrides the client's value."""
+
+    timeout: float | httpx.Timeout | None
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A path or query parameter: `name` is the Python argument, `wire` the name sent."""
+
+    name: str
+    wire: str
+    location: Literal["path", "query"]
+    kind: ParamKind
+    choices: tuple[object, ...] = ()
+    multi_segment: bool = False
+
+
+@dataclass(frozen=True)
+class Endpoint(Generic[T]):
+    """One operation: HTTP method, path template, parameters, body model and result type."""
+
+    method: str
+    path: str
+    response: type[T]
+    params: tuple[Param, ...] = ()
+    body: type[BaseModel] | None = None
+    keep_null: tuple[str, ...] = ()
+    wire_params: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wire_params", frozenset(p.wire for p in self.params))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The request parts of one call, checked and encoded, before any I/O."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    content: bytes | None
+
+
+def prepare(endpoint: Endpoint[Any], args: Mapping[str, object]) -> Prepared:
+    """Check and encode `args` (keyed by wire name); raise TypeError/ValueError before sending.
+
+    Body fields are validated by the endpoint's pydantic model, so a bad body argument
+    raises `pydantic.ValidationError` (a ValueError) naming the field.
+    """
+    path = endpoint.path
+    query: dict[str, str] = {}
+    for param in endpoint.params:
+        value = args.get(param.wire)
+        if param.location == "path":
+            path = path.replace("{" + param.wire + "}", _path_value(param, value))
+        elif value is not None:
+            query[param.wire] = _checked(param, value)
+    content = None
+    if endpoint.body is not None:
+        values = {
+            key: value
+            for key, value in args.items()
+            if key not in endpoint.wire_params and (value is not None or key in endpoint.keep_null)
+        }
+        content = encode_body(endpoint.body.model_validate(values), endpoint.keep_null)
+    return Prepared(endpoint.method, path, query, content)
+
+
+def encode_body(model: BaseModel, keep_null: tuple[str, ...] = ()) -> bytes:
+    """JSON of `model`: defaults included, None left out except for `keep_null` keys."""
+    if not keep_null:
+        return model.model_dump_json(by_alias=True, exclude_none=True).encode()
+    data = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for key in keep_null:
+        data.setdefault(key, None)
+    return type(model).model_validate(data).model_dump_json(by_alias=True).encode()
+
+
+def _path_value(param: Param, value: object) -> str:
+    text = _checked(param, value)
+    if not text:
+        raise ValueError(f"{param.name} must not be empty")
+    if not param.multi_segment:
+        return quote(text, safe=":@")
+    segments = text.split("/")
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            raise ValueError(f"{param.name} {text!r} has an empty, '.' or '..' segment")
+    return "/".join(quote(segment, safe=":@") for segment in segments)
+
+
+def _checked(param: Param, value: object) -> str:
+    """`value` as wire text, after checking it against the parameter's kind and choices."""
+    if param.choices and value not in param.choices:
+        allowed = ", ".join(repr(c) for c in param.choices)
+        raise ValueError(f"{param.name} must be one of {allowed}, not {value!r}")
+    kind = param.kind
+    if kind == "bool" and isinstance(value, bool):
+        return "true" if value else "false"
+    if kind == "str" and isinstance(value, str):
+        return value
+    if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if kind == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(float(value))
+    if kind == "date" and isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    expected = {"date": "datetime.date"}.get(kind, kind)
+    raise TypeError(f"{param.name} must be {expected}, not {type(value).__name__}")

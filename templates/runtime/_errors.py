@@ -1,0 +1,156 @@
+"""Exceptions raised by the client. Every one derives from `TinkerError`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BillingError",
+    "ConflictError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "TinkerError",
+    "UnprocessableEntityError",
+]
+
+
+class TinkerError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class APIError(TinkerError):
+    """A request was sent (or attempted) and did not give a usable result."""
+
+    def __init__(self, message: str, request: httpx.Request) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+
+class APIConnectionError(APIError):
+    """The server could not be reached, or the connection broke."""
+
+    def __init__(self, request: httpx.Request, message: str = "Connection error.") -> None:
+        super().__init__(message, request)
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        super().__init__(request, "Request timed out.")
+
+
+class APIResponseValidationError(APIError):
+    """A 2xx response whose body does not match the model the spec promises."""
+
+    def __init__(self, response: httpx.Response, body: object, detail: str) -> None:
+        method, url = response.request.method, response.request.url
+        super().__init__(f"{method} {url}: unexpected response body: {detail}", response.request)
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+
+
+class APIStatusError(APIError):
+    """The server answered with a non-2xx status. `body` is the parsed JSON, else the text."""
+
+    def __init__(self, response: httpx.Response, body: object) -> None:
+        request = response.request
+        detail = _detail(body)
+        message = f"{request.method} {request.url.path}: HTTP {response.status_code}"
+        super().__init__(f"{message}: {detail}" if detail else message, request)
+        self.response = response
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.body = body
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400."""
+
+
+class AuthenticationError(APIStatusError):
+    """HTTP 401: the API key is missing, wrong or expired."""
+
+
+class BillingError(APIStatusError):
+    """HTTP 402: a billing problem on the account."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """HTTP 403."""
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404."""
+
+
+class ConflictError(APIStatusError):
+    """HTTP 409."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """HTTP 422."""
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429."""
+
+
+class InternalServerError(APIStatusError):
+    """HTTP 5xx."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: BillingError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error(response: httpx.Response) -> APIStatusError:
+    """The exception for a non-2xx `response` (its body already read)."""
+    body = parse_body(response)
+    if response.status_code >= 500:
+        return InternalServerError(response, body)
+    return _BY_STATUS.get(response.status_code, APIStatusError)(response, body)
+
+
+def parse_body(response: httpx.Response) -> object:
+    """The JSON body of `response`, else its text, else None."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _detail(body: object) -> str:
+    if isinstance(body, dict):
+        for key in ("message", "error", "detail"):
+            value: Any = body.get(key)
+            if isinstance(value, str):
+                return value
+            if isinstance(value, dict) and isinstance(value.get("message"), str):
+                return str(value["message"])
+    if isinstance(body, str):
+        return body[:200]
+    return ""
