@@ -173,12 +173,16 @@ class _Builder:
         method = self.method_name(pointer, str(raw.get("tags", [""])[0]), raw)
         name = PythonIdentifier.sanitise(method)
         if name is None:
-            self.fail(pointer_join(pointer, "operationId"), f"method {method!r} cannot become a Python identifier")
+            self.fail(
+                pointer_join(pointer, "operationId"), f"method {method!r} cannot become a Python identifier"
+            )
             return None
         path = pointer.split("/")[2].replace("~1", "/").replace("~0", "~")
         params = self.params(pointer, path, raw, shadowed)
         body = self.body(pointer, raw, shadowed)
-        taken = [p.name for p in params] + [f.name for f in body.arguments] if body else [p.name for p in params]
+        taken = (
+            [p.name for p in params] + [f.name for f in body.arguments] if body else [p.name for p in params]
+        )
         for duplicate in sorted({n for n in taken if taken.count(n) > 1}):
             self.fail(pointer, f"two arguments of {name!r} are both named {duplicate!r}")
         summary = str(raw.get("summary", ""))
@@ -208,6 +212,7 @@ class _Builder:
             for i, p in enumerate(self.spec.get(path_item_pointer).get("parameters", []))
         ] + [(pointer_join(pointer, "parameters", i), p) for i, p in enumerate(raw.get("parameters", []))]
         params: dict[tuple[str, str], Param] = {}
+        seen: set[tuple[str, str, str]] = set()
         for where, entry in entries:
             node, _ = self.spec.deref(entry, where)
             location = node["in"]
@@ -215,14 +220,21 @@ class _Builder:
                 self.fail(where, f"{location} parameters are not supported; only path and query")
                 continue
             param = self.param(where, node, shadowed)
-            if param is not None:
-                params[(location, param.wire_name.raw)] = param
+            if param is None:
+                continue
+            key = (location, param.wire_name.raw)
+            scoped = (where.rsplit("/", 1)[0], *key)  # an operation may override a path-level one
+            if scoped in seen:
+                self.fail(where, f"duplicate {location} parameter {key[1]!r}")
+            seen.add(scoped)
+            params[key] = param
         template = re.findall(r"\{([^}]*)\}", path)
         declared = [wire for (loc, wire) in params if loc == "path"]
         for missing in [t for t in template if t not in declared]:
             self.fail(pointer, f"path parameter {{{missing}}} of {path} is not declared")
         for extra in [d for d in declared if d not in template]:
-            self.fail(pointer, f"path parameter {extra!r} is missing from the path {path}")
+            where = next(w for w, e in entries if self.spec.deref(e, w)[0].get("name") == extra)
+            self.fail(where, f"path parameter {extra!r} is missing from the path {path}")
         ordered = sorted(
             params.values(),
             key=lambda p: (
@@ -246,7 +258,9 @@ class _Builder:
         default = schema.get("default")
         choices = schema.get("enum")
         if default is not None and choices is not None and default not in choices:
-            self.fail(pointer_join(schema_pointer, "default"), f"default {default!r} is not one of the enum values")
+            self.fail(
+                pointer_join(schema_pointer, "default"), f"default {default!r} is not one of the enum values"
+            )
         annotation = self.annotation(schema, schema_pointer, shadowed)
         if not required and default is None:
             annotation = _optional(annotation)
@@ -291,7 +305,13 @@ class _Builder:
         required = set(schema.get("required", []))
         fields = []
         for prop, prop_schema in schema["properties"].items():
-            field = self.body_field(pointer_join(schema_pointer, "properties", prop), prop, prop_schema, prop in required, shadowed)
+            field = self.body_field(
+                pointer_join(schema_pointer, "properties", prop),
+                prop,
+                prop_schema,
+                prop in required,
+                shadowed,
+            )
             if field is not None:
                 fields.append(field)
         fields.sort(key=lambda f: not f.required)
@@ -308,9 +328,7 @@ class _Builder:
         fixed = _fixed_literal(schema)
         annotation = self.annotation(schema, pointer, shadowed)
         default = schema.get("default")
-        if fixed is not None:
-            signature_default = None
-        elif required:
+        if fixed is not None or required:
             signature_default = None
         elif isinstance(default, (str, int, float, bool)):
             signature_default = Value.of(default)
@@ -359,7 +377,9 @@ class _Builder:
         props = self.spec.get(ref).get("properties", {})
         for key in ("url-field", "expires-field"):
             if ext[key] not in props:
-                self.fail(pointer_join(pointer, "x-tinker-redirect", key), f"{ref} has no property {ext[key]!r}")
+                self.fail(
+                    pointer_join(pointer, "x-tinker-redirect", key), f"{ref} has no property {ext[key]!r}"
+                )
         return Redirect(
             ClassName(ref.rsplit("/", 1)[1]),
             ext["url-field"],
@@ -377,28 +397,32 @@ class _Builder:
         if ext is None:
             return None
         tinker_path = ext.get("tinker-path")
-        return RestName(
-            PythonIdentifier(ext["name"]), PythonIdentifier(tinker_path) if tinker_path else None
-        )
+        return RestName(PythonIdentifier(ext["name"]), PythonIdentifier(tinker_path) if tinker_path else None)
 
     # ---------------------------------------------------------- annotations
 
-    def annotation(self, schema: Mapping[str, Any], pointer: str, shadowed: frozenset[str] = frozenset()) -> str:
+    def annotation(
+        self, schema: Mapping[str, Any], pointer: str, shadowed: frozenset[str] = frozenset()
+    ) -> str:
         """The Python type of a schema, as code, matching what the models stage emits."""
         if "$ref" in schema:
-            target = schema["$ref"]
+            target = str(schema["$ref"])
             name = target.rsplit("/", 1)[1]
             resolved = self.spec.get(target)
             if resolved.get("type") == "object" and "properties" in resolved:
                 return name
             return self.annotation(resolved, target.lstrip("#"), shadowed)
-        if "const" in schema:
-            return f"Literal[{schema['const']!r}]"
-        if "enum" in schema:
-            return "Literal[" + ", ".join(repr(v) for v in schema["enum"]) + "]"
+        if "const" in schema or "enum" in schema:
+            values = [schema["const"]] if "const" in schema else list(schema["enum"])
+            if not all(isinstance(v, (str, int)) for v in values):
+                self.fail(pointer, "enum and const values must be strings, integers or booleans")
+            return "Literal[" + ", ".join(repr(v) for v in values) + "]"
         for key in ("anyOf", "oneOf"):
             if key in schema:
-                members = [self.annotation(s, pointer_join(pointer, key, i), shadowed) for i, s in enumerate(schema[key])]
+                members = [
+                    self.annotation(s, pointer_join(pointer, key, i), shadowed)
+                    for i, s in enumerate(schema[key])
+                ]
                 return _union(members)
         kinds = schema.get("type", [])
         kinds = [kinds] if isinstance(kinds, str) else list(kinds)
@@ -409,10 +433,16 @@ class _Builder:
             members.append("None")
         return _union(members)
 
-    def annotation_of_type(self, kind: str, schema: Mapping[str, Any], pointer: str, shadowed: frozenset[str]) -> str:
-        prefix = lambda name: f"builtins.{name}" if name in shadowed else name  # noqa: E731
+    def annotation_of_type(
+        self, kind: str, schema: Mapping[str, Any], pointer: str, shadowed: frozenset[str]
+    ) -> str:
+        def prefix(name: str) -> str:
+            return f"builtins.{name}" if name in shadowed else name
+
         if kind == "string":
-            return {"date": "datetime.date", "date-time": "datetime.datetime"}.get(schema.get("format", ""), "str")
+            return {"date": "datetime.date", "date-time": "datetime.datetime"}.get(
+                schema.get("format", ""), "str"
+            )
         if kind in _PRIMITIVES:
             return _PRIMITIVES[kind][0]
         if kind == "array":

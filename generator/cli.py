@@ -42,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{_display(args.out)} is up to date.")
             return 0
         sys.stdout.write(unified_diff(output.files, args.out, diff))
-        print(f"\n{_display(args.out)} is stale ({diff.count} file(s)); run: {UPDATE_COMMAND}", file=sys.stderr)
+        print(
+            f"\n{_display(args.out)} is stale ({diff.count} file(s)); run: {UPDATE_COMMAND}", file=sys.stderr
+        )
         return 1
     diff = write_tree(output.files, args.out)
     api = output.api

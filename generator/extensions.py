@@ -21,7 +21,7 @@ _REF = {
     "type": "object",
     "required": ["$ref"],
     "additionalProperties": False,
-    "properties": {"$ref": {"type": "string", "pattern": "^#/components/schemas/[A-Za-z0-9_]+$"}},
+    "properties": {"$ref": {"type": "string", "pattern": "^#/components/schemas/[^/]+$"}},
 }
 
 OPERATION = "operation"
@@ -96,7 +96,7 @@ def check_extensions(spec: Spec) -> Iterator[Problem]:
                 continue
             place, schema = EXTENSIONS[key]
             if not _PLACES[place].match(pointer):
-                yield spec.problem(where, f"{key} belongs on an {place} object")
+                yield spec.problem(where, f"{key} belongs on {place} objects")
                 continue
             yield from _check_value(spec, where, schema, value)
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import black
+from black.mode import TargetVersion
+from black.parsing import InvalidInput
 
-MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=100)
+MODE = black.Mode(target_versions={TargetVersion.PY310}, line_length=100)
 
 
 def format_source(source: str, name: str) -> str:
     """`source` formatted by black; a syntax error names the generated file."""
     try:
         return black.format_str(source, mode=MODE)
-    except black.InvalidInput as exc:
+    except InvalidInput as exc:
         raise RuntimeError(f"generated {name} is not valid Python: {exc}") from None

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 from openapi_spec_validator import OpenAPIV31SpecValidator
+from openapi_spec_validator.validation import exceptions as validator_errors
 
 from .errors import Problem, SpecError, pointer_join
 from .extensions import check_extensions
@@ -68,9 +69,9 @@ def load(path: Path, display_name: str | None = None) -> Spec:
     spec = Spec(data, name, hashlib.sha256(raw).hexdigest(), lines)
     if problems:
         raise SpecError(problems)
-    problems = list(_validate_openapi(spec))
+    problems = list(_check_refs(spec))
     if not problems:
-        problems = list(_check_refs(spec)) + list(check_extensions(spec))
+        problems = list(_validate_openapi(spec)) + list(check_extensions(spec))
     if problems:
         raise SpecError(problems)
     return spec
@@ -134,12 +135,29 @@ def _validate_openapi(spec: Spec) -> Iterator[Problem]:
     if str(spec.data.get("openapi", "")).split(".")[:2] != ["3", "1"]:
         yield spec.problem("/openapi", "only OpenAPI 3.1 documents are supported")
         return
-    for error in OpenAPIV31SpecValidator(spec.data).iter_errors():
+    try:
+        errors = list(OpenAPIV31SpecValidator(spec.data).iter_errors())
+    except Exception as exc:  # the validator trips on some malformed documents
+        yield spec.problem("", f"the OpenAPI validator could not check the document: {exc}")
+        return
+    for error in errors:
+        if isinstance(error, _LOCATED_BY_BUILD):
+            continue
         pointer = pointer_join("", *error.absolute_path) if error.absolute_path else ""
         message = str(error.message).splitlines()[0]
         if len(message) > 200:
             message = message[:197] + "..."
         yield spec.problem(pointer, message)
+
+
+# Semantic errors the validator reports without a location; the build stage reports the
+# same problems with their line and pointer.
+_LOCATED_BY_BUILD = (
+    validator_errors.DuplicateOperationIDError,
+    validator_errors.ExtraParametersError,
+    validator_errors.ParameterDuplicateError,
+    validator_errors.UnresolvableParameterError,
+)
 
 
 def _check_refs(spec: Spec) -> Iterator[Problem]:

@@ -13,8 +13,12 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+from datamodel_code_generator import Error as CodegenError
+from datamodel_code_generator import InputFileType, LiteralType, generate
+from datamodel_code_generator.enums import DataModelType
+from datamodel_code_generator.format import DatetimeClassType, Formatter, PythonVersion
 
+from .errors import Problem, SpecError
 from .ir import Api
 
 
@@ -28,7 +32,11 @@ def models_source(api: Api, header: str) -> str:
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        source = _generate(document, header)
+        try:
+            source = _generate(document, header)
+        except CodegenError as exc:
+            problem = Problem(api.spec_file, 1, "/components/schemas", f"datamodel-code-generator: {exc}")
+            raise SpecError([problem]) from None
     assert isinstance(source, str)
     return source
 
@@ -41,7 +49,7 @@ def _generate(document: dict[str, Any], header: str) -> object:
         target_python_version=PythonVersion.PY_310,
         custom_file_header=header,
         disable_timestamp=True,
-        enum_field_as_literal="all",
+        enum_field_as_literal=LiteralType.All,
         collapse_root_models=True,
         use_annotated=True,
         use_union_operator=True,
@@ -50,8 +58,8 @@ def _generate(document: dict[str, Any], header: str) -> object:
         use_field_description=True,
         use_typed_nullable_map_values=True,
         field_constraints=True,
-        output_datetime_class="datetime",
-        formatters=["isort"],
+        output_datetime_class=DatetimeClassType.Datetime,
+        formatters=[Formatter.ISORT],
     )
 
 

@@ -47,7 +47,7 @@ def compare(expected: dict[str, bytes], root: Path) -> TreeDiff:
 
 def unified_diff(expected: dict[str, bytes], root: Path, diff: TreeDiff) -> str:
     actual = read_tree(root)
-    chunks = []
+    chunks: list[str] = []
     for path in (*diff.missing, *diff.changed, *diff.extra):
         old = actual.get(path, b"").decode("utf-8", "replace").splitlines(keepends=True)
         new = expected.get(path, b"").decode("utf-8", "replace").splitlines(keepends=True)

@@ -48,9 +48,7 @@ class BaseClient:
     ) -> None:
         api_key = api_key or os.environ.get(API_KEY_ENV) or None
         if api_key is None:
-            raise TinkerError(
-                f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable."
-            )
+            raise TinkerError(f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable.")
         self.api_key = api_key
         self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or self.default_base_url).rstrip("/")
         self.timeout = DEFAULT_TIMEOUT if timeout is None else _timeout(timeout)
@@ -187,4 +185,6 @@ def _parse(endpoint: Endpoint[T], response: httpx.Response) -> T:
 def _timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
     if isinstance(value, httpx.Timeout):
         return value
-    return httpx.Timeout(value, connect=None if value is None else min(value, DEFAULT_TIMEOUT.connect or value))
+    return httpx.Timeout(
+        value, connect=None if value is None else min(value, DEFAULT_TIMEOUT.connect or value)
+    )
