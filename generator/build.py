@@ -124,12 +124,15 @@ class _Builder:
             op = self.operation(pointer, name, raw, shadowed)
             if op is None:
                 continue
-            if op.name in seen:
-                self.fail(
-                    pointer_join(pointer, "operationId"),
-                    f"duplicate method name {op.name!r} in resource {name!r} (also {seen[op.name]})",
-                )
-            seen[op.name] = pointer
+            for method in (op.name, op.pagination.method if op.pagination else None):
+                if method is None:
+                    continue
+                if method in seen:
+                    self.fail(
+                        pointer_join(pointer, "operationId"),
+                        f"duplicate method name {method!r} in resource {name!r} (also {seen[method]})",
+                    )
+                seen[method] = pointer
             operations.append(op)
         annotations = " ".join(self.annotations_of(op) for op in operations)
         imports = sorted(
@@ -153,6 +156,8 @@ class _Builder:
     def annotations_of(op: Operation) -> str:
         parts = [p.annotation for p in op.params] + [op.return_annotation]
         parts += [f.annotation for f in op.body.fields] if op.body else []
+        parts += [op.future.result] if op.future else []
+        parts += [op.pagination.item_annotation] if op.pagination else []
         return " ".join(parts)
 
     def method_name(self, pointer: str, tag: str, raw: Mapping[str, Any]) -> str:
@@ -186,6 +191,7 @@ class _Builder:
         for duplicate in sorted({n for n in taken if taken.count(n) > 1}):
             self.fail(pointer, f"two arguments of {name!r} are both named {duplicate!r}")
         summary = str(raw.get("summary", ""))
+        response = self.response(pointer, raw)
         return Operation(
             name=name,
             resource=resource,
@@ -195,10 +201,10 @@ class _Builder:
             summary=" ".join(summary.split()),
             params=params,
             body=body,
-            response=self.response(pointer, raw),
+            response=response,
             future=self.future(pointer, raw),
             redirect=self.redirect(pointer, raw),
-            pagination=self.pagination(raw),
+            pagination=self.pagination(pointer, name, params, response, raw),
             rest=self.rest(pointer, raw),
             line=self.spec.line(pointer),
         )
@@ -382,15 +388,37 @@ class _Builder:
                 )
         return Redirect(
             ClassName(ref.rsplit("/", 1)[1]),
-            ext["url-field"],
-            ext["expires-field"],
+            Value.of(ext["url-field"]),
+            Value.of(ext["expires-field"]),
             int(ext.get("default-expiry-seconds", 900)),
         )
 
-    @staticmethod
-    def pagination(raw: Mapping[str, Any]) -> Pagination | None:
+    def pagination(
+        self,
+        pointer: str,
+        name: str,
+        params: tuple[Param, ...],
+        response: ClassName | None,
+        raw: Mapping[str, Any],
+    ) -> Pagination | None:
         ext = raw.get("x-tinker-pagination")
-        return Pagination(ext["items"]) if ext else None
+        if ext is None:
+            return None
+        where = pointer_join(pointer, "x-tinker-pagination")
+        query = {p.wire_name.raw for p in params if p.location == "query"}
+        if not {"limit", "offset"} <= query:
+            self.fail(where, "a paginated operation needs 'limit' and 'offset' query parameters")
+        items = ext["items"]
+        schema = self.schemas.get(response or "", {}).get("properties", {}).get(items, {})
+        if schema.get("type") != "array":
+            self.fail(
+                pointer_join(where, "items"), f"the response {response} has no array property {items!r}"
+            )
+            return None
+        item = self.annotation(
+            schema.get("items", {}), pointer_join(SCHEMAS, str(response), "properties", items)
+        )
+        return Pagination(Value.of(items), item, PythonIdentifier(f"{name}_all"))
 
     def rest(self, pointer: str, raw: Mapping[str, Any]) -> RestName | None:
         ext = raw.get("x-tinker-rest")

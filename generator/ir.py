@@ -120,14 +120,16 @@ class Future:
 @dataclass(frozen=True)
 class Redirect:
     result: ClassName
-    url_field: str
-    expires_field: str
+    url_field: Value
+    expires_field: Value
     default_expiry_seconds: int
 
 
 @dataclass(frozen=True)
 class Pagination:
-    items: str
+    items: Value  # the page's array field
+    item_annotation: str
+    method: PythonIdentifier  # the generated iterator method, e.g. list_all
 
 
 @dataclass(frozen=True)
@@ -158,8 +160,29 @@ class Operation:
         return "_" + self.name.upper()
 
     @property
+    def future_name(self) -> str:
+        return self.endpoint_name + "_RESULT"
+
+    @property
     def return_annotation(self) -> str:
+        """The type the server's answer parses to."""
         return self.response or "None"
+
+    def returns(self, is_async: bool, is_raw: bool) -> str:
+        """The type the generated method returns (futures wrap the answer in a handle)."""
+        value = self.return_annotation
+        if self.future is not None:
+            value = f"{'AsyncFuture' if is_async else 'Future'}[{self.future.result}]"
+        return f"RawResponse[{value}]" if is_raw else value
+
+    def client_call(self, is_raw: bool) -> str:
+        """The client method the generated method delegates to."""
+        return ("start_future" if self.future else "request") + ("_raw" if is_raw else "")
+
+    @property
+    def page_params(self) -> tuple[Param, ...]:
+        """The parameters of the page iterator: all but the offset, which it advances."""
+        return tuple(p for p in self.params if p.wire_name.raw != "offset")
 
 
 @dataclass(frozen=True)
@@ -173,6 +196,21 @@ class Resource:
     needs_builtins: bool
     needs_datetime: bool
     typing_imports: tuple[str, ...]
+
+    @property
+    def has_futures(self) -> bool:
+        return any(op.future for op in self.operations)
+
+    @property
+    def has_pages(self) -> bool:
+        return any(op.pagination for op in self.operations)
+
+    @property
+    def has_redirects(self) -> bool:
+        return any(op.redirect for op in self.operations)
+
+    def class_name_for(self, is_async: bool, is_raw: bool) -> str:
+        return f"{'Async' if is_async else ''}{self.class_name}{'WithRawResponse' if is_raw else ''}"
 
 
 @dataclass(frozen=True)

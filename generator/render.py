@@ -44,7 +44,8 @@ def render_sources(api: Api, header: str, provenance: str, errors: list[str]) ->
 
 
 def package_exports(errors: list[str]) -> list[str]:
-    return sorted(["AsyncTinker", "DEFAULT_BASE_URL", "RequestOptions", "Tinker", *errors])
+    runtime = ["AsyncFuture", "Future", "RawResponse", "RequestOptions", "RetryPolicy"]
+    return sorted(["AsyncTinker", "DEFAULT_BASE_URL", "Tinker", *runtime, *errors])
 
 
 def runtime_files() -> dict[str, bytes]:

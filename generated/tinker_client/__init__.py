@@ -7,6 +7,9 @@ Start with Tinker(api_key=...) or AsyncTinker(api_key=...). Models live in
 
 from ._client import DEFAULT_BASE_URL, AsyncTinker, Tinker
 from ._endpoint import RequestOptions
+from ._futures import AsyncFuture, Future
+from ._response import RawResponse
+from ._retry import RetryPolicy
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -17,10 +20,13 @@ from ._errors import (
     BadRequestError,
     BillingError,
     ConflictError,
+    FutureExpiredError,
+    FutureTimeoutError,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RequestFailedError,
     TinkerError,
     UnprocessableEntityError,
 )
@@ -31,17 +37,24 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncFuture",
     "AsyncTinker",
     "AuthenticationError",
     "BadRequestError",
     "BillingError",
     "ConflictError",
     "DEFAULT_BASE_URL",
+    "Future",
+    "FutureExpiredError",
+    "FutureTimeoutError",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
+    "RequestFailedError",
     "RequestOptions",
+    "RetryPolicy",
     "Tinker",
     "TinkerError",
     "UnprocessableEntityError",

@@ -9,36 +9,110 @@ from typing import TYPE_CHECKING
 from ._base_client import AsyncAPIClient, SyncAPIClient
 
 if TYPE_CHECKING:
-    from .resources.service import AsyncService, Service
-    from .resources.models import AsyncModels, Models
-    from .resources.weights import AsyncWeights, Weights
-    from .resources.training import AsyncTraining, Training
-    from .resources.sampling import AsyncSampling, Sampling
-    from .resources.futures import AsyncFutures, Futures
-    from .resources.telemetry import AsyncTelemetry, Telemetry
-    from .resources.training_runs import AsyncTrainingRuns, TrainingRuns
-    from .resources.checkpoints import AsyncCheckpoints, Checkpoints
-    from .resources.sessions import AsyncSessions, Sessions
-    from .resources.samplers import AsyncSamplers, Samplers
-    from .resources.audit import AsyncAudit, Audit
+    from .resources.service import (
+        Service,
+        ServiceWithRawResponse,
+        AsyncService,
+        AsyncServiceWithRawResponse,
+    )
+    from .resources.models import (
+        Models,
+        ModelsWithRawResponse,
+        AsyncModels,
+        AsyncModelsWithRawResponse,
+    )
+    from .resources.weights import (
+        Weights,
+        WeightsWithRawResponse,
+        AsyncWeights,
+        AsyncWeightsWithRawResponse,
+    )
+    from .resources.training import (
+        Training,
+        TrainingWithRawResponse,
+        AsyncTraining,
+        AsyncTrainingWithRawResponse,
+    )
+    from .resources.sampling import (
+        Sampling,
+        SamplingWithRawResponse,
+        AsyncSampling,
+        AsyncSamplingWithRawResponse,
+    )
+    from .resources.futures import (
+        Futures,
+        FuturesWithRawResponse,
+        AsyncFutures,
+        AsyncFuturesWithRawResponse,
+    )
+    from .resources.telemetry import (
+        Telemetry,
+        TelemetryWithRawResponse,
+        AsyncTelemetry,
+        AsyncTelemetryWithRawResponse,
+    )
+    from .resources.training_runs import (
+        TrainingRuns,
+        TrainingRunsWithRawResponse,
+        AsyncTrainingRuns,
+        AsyncTrainingRunsWithRawResponse,
+    )
+    from .resources.checkpoints import (
+        Checkpoints,
+        CheckpointsWithRawResponse,
+        AsyncCheckpoints,
+        AsyncCheckpointsWithRawResponse,
+    )
+    from .resources.sessions import (
+        Sessions,
+        SessionsWithRawResponse,
+        AsyncSessions,
+        AsyncSessionsWithRawResponse,
+    )
+    from .resources.samplers import (
+        Samplers,
+        SamplersWithRawResponse,
+        AsyncSamplers,
+        AsyncSamplersWithRawResponse,
+    )
+    from .resources.audit import (
+        Audit,
+        AuditWithRawResponse,
+        AsyncAudit,
+        AsyncAuditWithRawResponse,
+    )
 
-__all__ = ["AsyncTinker", "DEFAULT_BASE_URL", "Tinker"]
+__all__ = [
+    "AsyncTinker",
+    "AsyncTinkerWithRawResponse",
+    "DEFAULT_BASE_URL",
+    "Tinker",
+    "TinkerWithRawResponse",
+]
 
 DEFAULT_BASE_URL = "https://tinker.thinkingmachines.dev/services/tinker-prod"
 
 
 class Tinker(SyncAPIClient):
-    """The blocking client of the API.
+    """The blocking client.
 
     Arguments (all keyword-only, all optional):
         api_key: sent as X-API-Key; default: the TINKER_API_KEY environment variable.
         base_url: default: TINKER_BASE_URL, else DEFAULT_BASE_URL.
         timeout: seconds or an httpx.Timeout; default 60 s (connect 5 s).
+        max_retries: retries of a failed call (connection errors, 408, 409, 429, 5xx); default 2.
         default_headers: sent with every request.
         http_client: an httpx.Client to send through; the caller closes it.
+        archive_retry_delay, archive_max_attempts: while a checkpoint archive is being
+            generated (503), wait this many seconds between at most this many attempts.
     """
 
     default_base_url = DEFAULT_BASE_URL
+
+    @cached_property
+    def with_raw_response(self) -> TinkerWithRawResponse:
+        """The same resources, answering `RawResponse` (status, headers, `.parse()`)."""
+        return TinkerWithRawResponse(self)
 
     @cached_property
     def service(self) -> Service:
@@ -113,18 +187,105 @@ class Tinker(SyncAPIClient):
         return Audit(self)
 
 
+class TinkerWithRawResponse:
+    """`client.with_raw_response`: every method answers a `RawResponse`."""
+
+    def __init__(self, client: Tinker) -> None:
+        self._client = client
+
+    @cached_property
+    def service(self) -> ServiceWithRawResponse:
+        from .resources.service import ServiceWithRawResponse
+
+        return ServiceWithRawResponse(self._client)
+
+    @cached_property
+    def models(self) -> ModelsWithRawResponse:
+        from .resources.models import ModelsWithRawResponse
+
+        return ModelsWithRawResponse(self._client)
+
+    @cached_property
+    def weights(self) -> WeightsWithRawResponse:
+        from .resources.weights import WeightsWithRawResponse
+
+        return WeightsWithRawResponse(self._client)
+
+    @cached_property
+    def training(self) -> TrainingWithRawResponse:
+        from .resources.training import TrainingWithRawResponse
+
+        return TrainingWithRawResponse(self._client)
+
+    @cached_property
+    def sampling(self) -> SamplingWithRawResponse:
+        from .resources.sampling import SamplingWithRawResponse
+
+        return SamplingWithRawResponse(self._client)
+
+    @cached_property
+    def futures(self) -> FuturesWithRawResponse:
+        from .resources.futures import FuturesWithRawResponse
+
+        return FuturesWithRawResponse(self._client)
+
+    @cached_property
+    def telemetry(self) -> TelemetryWithRawResponse:
+        from .resources.telemetry import TelemetryWithRawResponse
+
+        return TelemetryWithRawResponse(self._client)
+
+    @cached_property
+    def training_runs(self) -> TrainingRunsWithRawResponse:
+        from .resources.training_runs import TrainingRunsWithRawResponse
+
+        return TrainingRunsWithRawResponse(self._client)
+
+    @cached_property
+    def checkpoints(self) -> CheckpointsWithRawResponse:
+        from .resources.checkpoints import CheckpointsWithRawResponse
+
+        return CheckpointsWithRawResponse(self._client)
+
+    @cached_property
+    def sessions(self) -> SessionsWithRawResponse:
+        from .resources.sessions import SessionsWithRawResponse
+
+        return SessionsWithRawResponse(self._client)
+
+    @cached_property
+    def samplers(self) -> SamplersWithRawResponse:
+        from .resources.samplers import SamplersWithRawResponse
+
+        return SamplersWithRawResponse(self._client)
+
+    @cached_property
+    def audit(self) -> AuditWithRawResponse:
+        from .resources.audit import AuditWithRawResponse
+
+        return AuditWithRawResponse(self._client)
+
+
 class AsyncTinker(AsyncAPIClient):
-    """The asyncio client of the API.
+    """The asyncio client.
 
     Arguments (all keyword-only, all optional):
         api_key: sent as X-API-Key; default: the TINKER_API_KEY environment variable.
         base_url: default: TINKER_BASE_URL, else DEFAULT_BASE_URL.
         timeout: seconds or an httpx.Timeout; default 60 s (connect 5 s).
+        max_retries: retries of a failed call (connection errors, 408, 409, 429, 5xx); default 2.
         default_headers: sent with every request.
         http_client: an httpx.AsyncClient to send through; the caller closes it.
+        archive_retry_delay, archive_max_attempts: while a checkpoint archive is being
+            generated (503), wait this many seconds between at most this many attempts.
     """
 
     default_base_url = DEFAULT_BASE_URL
+
+    @cached_property
+    def with_raw_response(self) -> AsyncTinkerWithRawResponse:
+        """The same resources, answering `RawResponse` (status, headers, `.parse()`)."""
+        return AsyncTinkerWithRawResponse(self)
 
     @cached_property
     def service(self) -> AsyncService:
@@ -197,3 +358,82 @@ class AsyncTinker(AsyncAPIClient):
         from .resources.audit import AsyncAudit
 
         return AsyncAudit(self)
+
+
+class AsyncTinkerWithRawResponse:
+    """`client.with_raw_response`: every method answers a `RawResponse`."""
+
+    def __init__(self, client: AsyncTinker) -> None:
+        self._client = client
+
+    @cached_property
+    def service(self) -> AsyncServiceWithRawResponse:
+        from .resources.service import AsyncServiceWithRawResponse
+
+        return AsyncServiceWithRawResponse(self._client)
+
+    @cached_property
+    def models(self) -> AsyncModelsWithRawResponse:
+        from .resources.models import AsyncModelsWithRawResponse
+
+        return AsyncModelsWithRawResponse(self._client)
+
+    @cached_property
+    def weights(self) -> AsyncWeightsWithRawResponse:
+        from .resources.weights import AsyncWeightsWithRawResponse
+
+        return AsyncWeightsWithRawResponse(self._client)
+
+    @cached_property
+    def training(self) -> AsyncTrainingWithRawResponse:
+        from .resources.training import AsyncTrainingWithRawResponse
+
+        return AsyncTrainingWithRawResponse(self._client)
+
+    @cached_property
+    def sampling(self) -> AsyncSamplingWithRawResponse:
+        from .resources.sampling import AsyncSamplingWithRawResponse
+
+        return AsyncSamplingWithRawResponse(self._client)
+
+    @cached_property
+    def futures(self) -> AsyncFuturesWithRawResponse:
+        from .resources.futures import AsyncFuturesWithRawResponse
+
+        return AsyncFuturesWithRawResponse(self._client)
+
+    @cached_property
+    def telemetry(self) -> AsyncTelemetryWithRawResponse:
+        from .resources.telemetry import AsyncTelemetryWithRawResponse
+
+        return AsyncTelemetryWithRawResponse(self._client)
+
+    @cached_property
+    def training_runs(self) -> AsyncTrainingRunsWithRawResponse:
+        from .resources.training_runs import AsyncTrainingRunsWithRawResponse
+
+        return AsyncTrainingRunsWithRawResponse(self._client)
+
+    @cached_property
+    def checkpoints(self) -> AsyncCheckpointsWithRawResponse:
+        from .resources.checkpoints import AsyncCheckpointsWithRawResponse
+
+        return AsyncCheckpointsWithRawResponse(self._client)
+
+    @cached_property
+    def sessions(self) -> AsyncSessionsWithRawResponse:
+        from .resources.sessions import AsyncSessionsWithRawResponse
+
+        return AsyncSessionsWithRawResponse(self._client)
+
+    @cached_property
+    def samplers(self) -> AsyncSamplersWithRawResponse:
+        from .resources.samplers import AsyncSamplersWithRawResponse
+
+        return AsyncSamplersWithRawResponse(self._client)
+
+    @cached_property
+    def audit(self) -> AsyncAuditWithRawResponse:
+        from .resources.audit import AsyncAuditWithRawResponse
+
+        return AsyncAuditWithRawResponse(self._client)

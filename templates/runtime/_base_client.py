@@ -1,36 +1,46 @@
-"""The client core: configuration, sending, and parsing, for the sync and the async client.
+"""The client core: settings, the send loop with retries, futures, pages and raw responses.
 
-Request preparation (`_endpoint`) and error mapping (`_errors`) are shared; only the send
-call exists twice, once blocking and once awaited.
+Everything that decides (request building, whether and how long to wait, what a poll answer
+means, the next page) is shared by the sync and the async client; only the loops that send
+and sleep exist twice.
 """
 
 from __future__ import annotations
 
+import asyncio
+import copy
+import json
+import logging
 import os
+import random
+import time
 import uuid
-from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
 
 from ._endpoint import Endpoint, Prepared, RequestOptions, prepare
-from ._errors import (
-    APIConnectionError,
-    APIResponseValidationError,
-    APITimeoutError,
-    TinkerError,
-    parse_body,
-    status_error,
-)
+from ._errors import APIConnectionError, APITimeoutError, FutureTimeoutError, TinkerError
+from ._futures import POLL_TIMEOUT, RETRIEVE_PATH, Again, AsyncFuture, Future, FutureSpec, poll_step
+from ._resource import AsyncResource, SyncResource
+from ._response import RawResponse, parse_response
+from ._retry import RetryPolicy
 
 T = TypeVar("T")
+R = TypeVar("R")
+_C = TypeVar("_C", bound="BaseClient")
 _S = TypeVar("_S", bound="SyncAPIClient")
 _A = TypeVar("_A", bound="AsyncAPIClient")
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+DEFAULT_MAX_RETRIES = 2
 API_KEY_ENV = "TINKER_API_KEY"
 BASE_URL_ENV = "TINKER_BASE_URL"
+LOG_ENV = "TINKER_LOG"
+MAX_POLL_CONNECTION_ERRORS = 5
+
+logger = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 
 
 class BaseClient:
@@ -44,7 +54,10 @@ class BaseClient:
         api_key: str | None,
         base_url: str | None,
         timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
         default_headers: Mapping[str, str] | None,
+        archive_retry_delay: float,
+        archive_max_attempts: int,
     ) -> None:
         api_key = api_key or os.environ.get(API_KEY_ENV) or None
         if api_key is None:
@@ -52,32 +65,120 @@ class BaseClient:
         self.api_key = api_key
         self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or self.default_base_url).rstrip("/")
         self.timeout = DEFAULT_TIMEOUT if timeout is None else _timeout(timeout)
+        self.retry = RetryPolicy(max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries)
         self.default_headers = dict(default_headers or {})
+        self.archive_retry_delay = archive_retry_delay
+        self.archive_max_attempts = archive_max_attempts
+        self._rng = random.Random()
+        self._now = time.time
+        self._monotonic = time.monotonic
+        _configure_logging()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
-    def _build_request(
-        self, client: httpx.Client | httpx.AsyncClient, prepared: Prepared, options: RequestOptions
-    ) -> httpx.Request:
-        headers = {
-            "Accept": "application/json",
-            "X-API-Key": self.api_key,
-            **self.default_headers,
-            **options.get("headers", {}),
+    def with_options(
+        self: _C,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> _C:
+        """A copy with other settings that shares this client's connection pool."""
+        clone = copy.copy(self)
+        clone.__dict__ = {
+            k: v for k, v in self.__dict__.items() if not isinstance(v, (SyncResource, AsyncResource))
         }
+        clone._owns_http_client = False  # type: ignore[attr-defined]
+        if timeout is not None:
+            clone.timeout = _timeout(timeout)
+        if max_retries is not None:
+            clone.retry = RetryPolicy(**{**vars(self.retry), "max_retries": max_retries})
+        if default_headers is not None:
+            clone.default_headers = {**self.default_headers, **default_headers}
+        return clone
+
+    # ------------------------------------------------------------ shared decisions
+
+    def _build_request(
+        self, http: httpx.Client | httpx.AsyncClient, prepared: Prepared, options: RequestOptions
+    ) -> httpx.Request:
+        headers = {"Accept": "application/json", "X-API-Key": self.api_key, **self.default_headers}
         if prepared.content is not None:
             headers["Content-Type"] = "application/json"
         if prepared.method != "GET":
-            headers.setdefault("X-Idempotency-Key", uuid.uuid4().hex)
+            headers["X-Idempotency-Key"] = options.get("idempotency_key") or uuid.uuid4().hex
+        headers.update(options.get("headers", {}))
         timeout = _timeout(options["timeout"]) if "timeout" in options else self.timeout
-        return client.build_request(
+        return http.build_request(
             prepared.method,
             self.base_url + prepared.path,
             params=prepared.query,
             content=prepared.content,
             headers=headers,
             timeout=timeout,
+        )
+
+    def _retry_delay(
+        self, endpoint: Endpoint[Any], attempt: int, options: RequestOptions, response: httpx.Response | None
+    ) -> float | None:
+        """Seconds to wait before another attempt, or None to stop here."""
+        if endpoint.redirect is not None and response is not None and response.status_code == 503:
+            # The archive is still being generated: wait the (long) archive delay instead.
+            return self.archive_retry_delay if attempt + 1 < self.archive_max_attempts else None
+        if attempt >= options.get("max_retries", self.retry.max_retries):
+            return None
+        if response is not None and not self.retry.should_retry(response):
+            return None
+        return self.retry.delay(attempt, response, self._now(), self._rng)
+
+    def _poll_prepared(self, request_id: str) -> Prepared:
+        body = f'{{"request_id": {json.dumps(request_id)}, "allow_metadata_only": false}}'
+        return Prepared("POST", RETRIEVE_PATH, {}, body.encode())
+
+    def _poll_options(self, spec: FutureSpec[Any], iteration: int, remaining: float | None) -> RequestOptions:
+        timeout = POLL_TIMEOUT if remaining is None else max(min(POLL_TIMEOUT, remaining), 0.001)
+        headers = {"X-Tinker-Request-Iteration": str(iteration), "X-Tinker-Request-Type": spec.request_type}
+        return {"timeout": timeout, "headers": headers}
+
+    def _remaining(self, deadline: float | None, request_id: str, timeout: float | None) -> float | None:
+        if deadline is None:
+            return None
+        remaining = deadline - self._monotonic()
+        if remaining <= 0:
+            raise FutureTimeoutError(request_id, timeout or 0.0)
+        return remaining
+
+    @staticmethod
+    def _next_offset(page: Any, batch: list[Any], args: Mapping[str, object]) -> int | None:
+        """The offset of the next page, or None after the last one."""
+        if not batch:
+            return None
+        offset = int(args.get("offset") or 0) + len(batch)  # type: ignore[call-overload]
+        cursor = getattr(page, "cursor", None)
+        if cursor is not None:
+            return offset if offset < cursor.total_count else None
+        limit = args.get("limit")
+        return offset if not isinstance(limit, int) or len(batch) >= limit else None
+
+    @staticmethod
+    def _log_response(request: httpx.Request, response: httpx.Response, attempt: int) -> None:
+        logger.info(
+            "%s %s -> %d (attempt %d)", request.method, request.url, response.status_code, attempt + 1
+        )
+        if logger.isEnabledFor(logging.DEBUG):
+            shown = {k: ("<redacted>" if k.lower() == "x-api-key" else v) for k, v in request.headers.items()}
+            logger.debug("request headers: %s", shown)
+
+    @staticmethod
+    def _log_retry(request: httpx.Request, attempt: int, delay: float, reason: str) -> None:
+        logger.info(
+            "retrying %s %s in %.2f s after %s (attempt %d)",
+            request.method,
+            request.url,
+            delay,
+            reason,
+            attempt + 2,
         )
 
 
@@ -90,26 +191,117 @@ class SyncAPIClient(BaseClient):
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
+        archive_retry_delay: float = 30.0,
+        archive_max_attempts: int = 6,
     ) -> None:
-        super().__init__(api_key=api_key, base_url=base_url, timeout=timeout, default_headers=default_headers)
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            archive_retry_delay=archive_retry_delay,
+            archive_max_attempts=archive_max_attempts,
+        )
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.Client(follow_redirects=False)
+        self._sleep = time.sleep
 
     def request(self, endpoint: Endpoint[T], args: Mapping[str, object], options: RequestOptions | None) -> T:
-        """Send one call of `endpoint` and return its parsed result."""
-        request = self._build_request(self._http, prepare(endpoint, args), options or {})
-        try:
-            response = self._http.send(request)
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(request) from exc
-        except httpx.TransportError as exc:
-            raise APIConnectionError(request) from exc
-        try:
-            return _parse(endpoint, response)
-        finally:
-            response.close()
+        """Send one call of `endpoint` (with retries) and return its parsed result."""
+        response = self._send(endpoint, prepare(endpoint, args), options or {})
+        return parse_response(endpoint, response)
+
+    def request_raw(
+        self, endpoint: Endpoint[T], args: Mapping[str, object], options: RequestOptions | None
+    ) -> RawResponse[T]:
+        response = self._send(endpoint, prepare(endpoint, args), options or {})
+        return RawResponse(response, lambda: parse_response(endpoint, response))
+
+    def start_future(
+        self,
+        endpoint: Endpoint[Any],
+        spec: FutureSpec[R],
+        args: Mapping[str, object],
+        options: RequestOptions | None,
+    ) -> Future[R]:
+        """Send a long-running call; the handle polls for its result."""
+        return Future(self, spec, self.request(endpoint, args, options))
+
+    def start_future_raw(
+        self,
+        endpoint: Endpoint[Any],
+        spec: FutureSpec[R],
+        args: Mapping[str, object],
+        options: RequestOptions | None,
+    ) -> RawResponse[Future[R]]:
+        response = self._send(endpoint, prepare(endpoint, args), options or {})
+        return RawResponse(response, lambda: Future(self, spec, parse_response(endpoint, response)))
+
+    def paginate(
+        self, endpoint: Endpoint[Any], args: Mapping[str, object], items: str, options: RequestOptions | None
+    ) -> Iterator[Any]:
+        """Every item of every page, fetching the next page when the last is used up."""
+        args = dict(args)
+        while True:
+            page = self.request(endpoint, args, options)
+            batch = list(getattr(page, items))
+            yield from batch
+            offset = self._next_offset(page, batch, args)
+            if offset is None:
+                return
+            args["offset"] = offset
+
+    def _send(self, endpoint: Endpoint[Any], prepared: Prepared, options: RequestOptions) -> httpx.Response:
+        request = self._build_request(self._http, prepared, options)
+        attempt = 0
+        while True:
+            try:
+                response = self._http.send(request)
+            except httpx.TransportError as exc:
+                delay = self._retry_delay(endpoint, attempt, options, None)
+                if delay is None:
+                    raise _connection_error(request, exc) from exc
+                reason = type(exc).__name__
+            else:
+                self._log_response(request, response, attempt)
+                delay = self._retry_delay(endpoint, attempt, options, response)
+                if delay is None:
+                    return response
+                response.close()
+                reason = f"HTTP {response.status_code}"
+            self._log_retry(request, attempt, delay, reason)
+            self._sleep(delay)
+            attempt += 1
+
+    def _poll(self, spec: FutureSpec[R], request_id: str, timeout: float | None) -> R:
+        deadline = None if timeout is None else self._monotonic() + timeout
+        prepared = self._poll_prepared(request_id)
+        failures = iteration = 0
+        while True:
+            remaining = self._remaining(deadline, request_id, timeout)
+            request = self._build_request(
+                self._http, prepared, self._poll_options(spec, iteration, remaining)
+            )
+            try:
+                response = self._http.send(request)
+            except httpx.TransportError as exc:
+                failures += 1
+                if failures >= MAX_POLL_CONNECTION_ERRORS:
+                    raise _connection_error(request, exc) from exc
+                step: R | Again = Again(self.retry.delay(failures - 1, None, self._now(), self._rng))
+            else:
+                failures = 0
+                self._log_response(request, response, iteration)
+                step = poll_step(spec, request_id, iteration, response, self.retry, self._now(), self._rng)
+            if not isinstance(step, Again):
+                return step
+            remaining = self._remaining(deadline, request_id, timeout)
+            self._sleep(step.delay if remaining is None else min(step.delay, remaining))
+            iteration += 1
 
     def close(self) -> None:
         """Close the connection pool (not an `http_client` that the caller passed in)."""
@@ -132,28 +324,122 @@ class AsyncAPIClient(BaseClient):
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        archive_retry_delay: float = 30.0,
+        archive_max_attempts: int = 6,
     ) -> None:
-        super().__init__(api_key=api_key, base_url=base_url, timeout=timeout, default_headers=default_headers)
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            archive_retry_delay=archive_retry_delay,
+            archive_max_attempts=archive_max_attempts,
+        )
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(follow_redirects=False)
+        self._sleep = asyncio.sleep
 
     async def request(
         self, endpoint: Endpoint[T], args: Mapping[str, object], options: RequestOptions | None
     ) -> T:
-        """Send one call of `endpoint` and return its parsed result."""
-        request = self._build_request(self._http, prepare(endpoint, args), options or {})
-        try:
-            response = await self._http.send(request)
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(request) from exc
-        except httpx.TransportError as exc:
-            raise APIConnectionError(request) from exc
-        try:
-            return _parse(endpoint, response)
-        finally:
-            await response.aclose()
+        """Send one call of `endpoint` (with retries) and return its parsed result."""
+        response = await self._send(endpoint, prepare(endpoint, args), options or {})
+        return parse_response(endpoint, response)
+
+    async def request_raw(
+        self, endpoint: Endpoint[T], args: Mapping[str, object], options: RequestOptions | None
+    ) -> RawResponse[T]:
+        response = await self._send(endpoint, prepare(endpoint, args), options or {})
+        return RawResponse(response, lambda: parse_response(endpoint, response))
+
+    async def start_future(
+        self,
+        endpoint: Endpoint[Any],
+        spec: FutureSpec[R],
+        args: Mapping[str, object],
+        options: RequestOptions | None,
+    ) -> AsyncFuture[R]:
+        """Send a long-running call; the handle polls for its result."""
+        return AsyncFuture(self, spec, await self.request(endpoint, args, options))
+
+    async def start_future_raw(
+        self,
+        endpoint: Endpoint[Any],
+        spec: FutureSpec[R],
+        args: Mapping[str, object],
+        options: RequestOptions | None,
+    ) -> RawResponse[AsyncFuture[R]]:
+        response = await self._send(endpoint, prepare(endpoint, args), options or {})
+        return RawResponse(response, lambda: AsyncFuture(self, spec, parse_response(endpoint, response)))
+
+    async def paginate(
+        self, endpoint: Endpoint[Any], args: Mapping[str, object], items: str, options: RequestOptions | None
+    ) -> AsyncIterator[Any]:
+        """Every item of every page, fetching the next page when the last is used up."""
+        args = dict(args)
+        while True:
+            page = await self.request(endpoint, args, options)
+            batch = list(getattr(page, items))
+            for item in batch:
+                yield item
+            offset = self._next_offset(page, batch, args)
+            if offset is None:
+                return
+            args["offset"] = offset
+
+    async def _send(
+        self, endpoint: Endpoint[Any], prepared: Prepared, options: RequestOptions
+    ) -> httpx.Response:
+        request = self._build_request(self._http, prepared, options)
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                delay = self._retry_delay(endpoint, attempt, options, None)
+                if delay is None:
+                    raise _connection_error(request, exc) from exc
+                reason = type(exc).__name__
+            else:
+                self._log_response(request, response, attempt)
+                delay = self._retry_delay(endpoint, attempt, options, response)
+                if delay is None:
+                    return response
+                await response.aclose()
+                reason = f"HTTP {response.status_code}"
+            self._log_retry(request, attempt, delay, reason)
+            await self._sleep(delay)
+            attempt += 1
+
+    async def _poll(self, spec: FutureSpec[R], request_id: str, timeout: float | None) -> R:
+        deadline = None if timeout is None else self._monotonic() + timeout
+        prepared = self._poll_prepared(request_id)
+        failures = iteration = 0
+        while True:
+            remaining = self._remaining(deadline, request_id, timeout)
+            request = self._build_request(
+                self._http, prepared, self._poll_options(spec, iteration, remaining)
+            )
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                failures += 1
+                if failures >= MAX_POLL_CONNECTION_ERRORS:
+                    raise _connection_error(request, exc) from exc
+                step: R | Again = Again(self.retry.delay(failures - 1, None, self._now(), self._rng))
+            else:
+                failures = 0
+                self._log_response(request, response, iteration)
+                step = poll_step(spec, request_id, iteration, response, self.retry, self._now(), self._rng)
+            if not isinstance(step, Again):
+                return step
+            remaining = self._remaining(deadline, request_id, timeout)
+            await self._sleep(step.delay if remaining is None else min(step.delay, remaining))
+            iteration += 1
 
     async def close(self) -> None:
         """Close the connection pool (not an `http_client` that the caller passed in)."""
@@ -167,24 +453,26 @@ class AsyncAPIClient(BaseClient):
         await self.close()
 
 
-def _parse(endpoint: Endpoint[T], response: httpx.Response) -> T:
-    """The result of a read `response`: the endpoint's model, or None; raise on errors."""
-    if not response.is_success:
-        raise status_error(response)
-    result_type: Any = endpoint.response
-    if result_type is type(None):
-        return None  # type: ignore[return-value]
-    if not (isinstance(result_type, type) and issubclass(result_type, BaseModel)):
-        raise TypeError(f"unsupported result type {result_type!r}")
-    try:
-        return cast(T, result_type.model_validate_json(response.content))
-    except ValidationError as exc:
-        raise APIResponseValidationError(response, parse_body(response), str(exc)) from None
+def _connection_error(request: httpx.Request, exc: httpx.TransportError) -> APIConnectionError:
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(request)
+    return APIConnectionError(request, f"Connection error: {type(exc).__name__}.")
 
 
 def _timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
     if isinstance(value, httpx.Timeout):
         return value
-    return httpx.Timeout(
-        value, connect=None if value is None else min(value, DEFAULT_TIMEOUT.connect or value)
-    )
+    if value is None:
+        return httpx.Timeout(None)
+    return httpx.Timeout(value, connect=min(value, DEFAULT_TIMEOUT.connect or value))
+
+
+def _configure_logging() -> None:
+    level = {"debug": logging.DEBUG, "info": logging.INFO}.get(os.environ.get(LOG_ENV, "").strip().lower())
+    if level is None:
+        return
+    logger.setLevel(level)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)

@@ -19,14 +19,31 @@ T = TypeVar("T")
 
 ParamKind = Literal["str", "int", "float", "bool", "date"]
 
-__all__ = ["Endpoint", "Param", "Prepared", "RequestOptions", "prepare"]
+__all__ = ["Endpoint", "Param", "Prepared", "Redirect", "RequestOptions", "prepare"]
 
 
 class RequestOptions(TypedDict, total=False):
-    """Per-call settings; every key is optional and overrides the client's value."""
+    """Per-call settings; every key is optional and overrides the client's value.
+
+    timeout: seconds or an httpx.Timeout for this call.
+    max_retries: retries of this call (0 turns retrying off).
+    idempotency_key: sent as X-Idempotency-Key by every attempt of a non-GET call.
+    headers: extra headers for this call.
+    """
 
     timeout: float | httpx.Timeout | None
+    max_retries: int
+    idempotency_key: str
     headers: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """The operation may answer with a redirect whose Location (and Expires) is the result."""
+
+    url_field: str
+    expires_field: str
+    default_expiry_seconds: int = 900
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,7 @@ class Endpoint(Generic[T]):
     params: tuple[Param, ...] = ()
     body: type[BaseModel] | None = None
     keep_null: tuple[str, ...] = ()
+    redirect: Redirect | None = None
     wire_params: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:

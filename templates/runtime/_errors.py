@@ -16,10 +16,13 @@ __all__ = [
     "BadRequestError",
     "BillingError",
     "ConflictError",
+    "FutureExpiredError",
+    "FutureTimeoutError",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestFailedError",
     "TinkerError",
     "UnprocessableEntityError",
 ]
@@ -111,6 +114,35 @@ class RateLimitError(APIStatusError):
 
 class InternalServerError(APIStatusError):
     """HTTP 5xx."""
+
+
+class RequestFailedError(TinkerError):
+    """A long-running operation failed on the server (`category`: user, server or unknown)."""
+
+    def __init__(self, request_id: str, error: str, category: str) -> None:
+        super().__init__(f"request {request_id} failed ({category}): {error}")
+        self.request_id = request_id
+        self.error = error
+        self.category = category
+
+
+class FutureExpiredError(APIStatusError):
+    """HTTP 410 while polling: the future expired; submit the request again."""
+
+    def __init__(self, response: httpx.Response, body: object, request_id: str) -> None:
+        super().__init__(response, body)
+        self.message = f"future {request_id} expired; submit the request again"
+        self.args = (self.message,)
+        self.request_id = request_id
+
+
+class FutureTimeoutError(TinkerError, TimeoutError):
+    """`result(timeout=...)` ran out before the future resolved."""
+
+    def __init__(self, request_id: str, timeout: float) -> None:
+        super().__init__(f"future {request_id} did not resolve within {timeout:g} s")
+        self.request_id = request_id
+        self.timeout = timeout
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

@@ -8,11 +8,17 @@ from typing import Literal
 
 from .._endpoint import Endpoint, Param, RequestOptions
 from .._resource import AsyncResource, SyncResource
+from .._response import RawResponse
 from ..types import (
     AuditLogResponse,
 )
 
-__all__ = ["Audit", "AsyncAudit"]
+__all__ = [
+    "Audit",
+    "AuditWithRawResponse",
+    "AsyncAudit",
+    "AsyncAuditWithRawResponse",
+]
 
 _GET_LOG = Endpoint(
     "GET",
@@ -55,6 +61,30 @@ class Audit(SyncResource):
         )
 
 
+class AuditWithRawResponse(SyncResource):
+    """Audit, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    def get_log(
+        self,
+        event_type: Literal["all", "checkpoints", "projects", "teams", "organizations"] = "all",
+        day: datetime.date | None = None,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[AuditLogResponse]:
+        """Get one day of the organization's audit log.
+
+        Requires the tinker-admin role (VIEW_AUDIT_LOG capability).
+        """
+        return self._client.request_raw(
+            _GET_LOG,
+            {
+                "event_type": event_type,
+                "day": day,
+            },
+            options,
+        )
+
+
 class AsyncAudit(AsyncResource):
     """The organization's audit log (REST, admin role)."""
 
@@ -70,6 +100,30 @@ class AsyncAudit(AsyncResource):
         Requires the tinker-admin role (VIEW_AUDIT_LOG capability).
         """
         return await self._client.request(
+            _GET_LOG,
+            {
+                "event_type": event_type,
+                "day": day,
+            },
+            options,
+        )
+
+
+class AsyncAuditWithRawResponse(AsyncResource):
+    """Audit, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    async def get_log(
+        self,
+        event_type: Literal["all", "checkpoints", "projects", "teams", "organizations"] = "all",
+        day: datetime.date | None = None,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[AuditLogResponse]:
+        """Get one day of the organization's audit log.
+
+        Requires the tinker-admin role (VIEW_AUDIT_LOG capability).
+        """
+        return await self._client.request_raw(
             _GET_LOG,
             {
                 "event_type": event_type,

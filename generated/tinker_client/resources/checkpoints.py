@@ -3,17 +3,25 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 
 from .._endpoint import Endpoint, Param, RequestOptions
 from .._resource import AsyncResource, SyncResource
+from .._response import RawResponse
 from ..types import (
+    Checkpoint,
     CheckpointsListResponse,
     SetCheckpointTtlRequest,
     WeightsInfoRequest,
     WeightsInfoResponse,
 )
 
-__all__ = ["Checkpoints", "AsyncCheckpoints"]
+__all__ = [
+    "Checkpoints",
+    "CheckpointsWithRawResponse",
+    "AsyncCheckpoints",
+    "AsyncCheckpointsWithRawResponse",
+]
 
 _GET_WEIGHTS_INFO = Endpoint(
     "POST",
@@ -96,6 +104,22 @@ class Checkpoints(SyncResource):
             options,
         )
 
+    def list_all(
+        self,
+        limit: int = 100,
+        *,
+        options: RequestOptions | None = None,
+    ) -> Iterator[Checkpoint]:
+        """Every item of `list`, across pages: the next page is fetched when needed."""
+        return self._client.paginate(
+            _LIST,
+            {
+                "limit": limit,
+            },
+            "checkpoints",
+            options,
+        )
+
     def publish(
         self,
         training_run_id: str,
@@ -160,6 +184,105 @@ class Checkpoints(SyncResource):
         )
 
 
+class CheckpointsWithRawResponse(SyncResource):
+    """Checkpoints, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    def get_weights_info(
+        self,
+        *,
+        tinker_path: str,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[WeightsInfoResponse]:
+        """Get a checkpoint's base model and LoRA configuration from its tinker path."""
+        return self._client.request_raw(
+            _GET_WEIGHTS_INFO,
+            {
+                "tinker_path": tinker_path,
+            },
+            options,
+        )
+
+    def list(
+        self,
+        limit: int = 100,
+        offset: int = 0,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[CheckpointsListResponse]:
+        """List the checkpoints of all the caller's training runs, newest first."""
+        return self._client.request_raw(
+            _LIST,
+            {
+                "limit": limit,
+                "offset": offset,
+            },
+            options,
+        )
+
+    def publish(
+        self,
+        training_run_id: str,
+        checkpoint_id: str,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[None]:
+        """Publish a checkpoint to make it publicly accessible.
+
+        Only the exact owner of the training run may publish. 409 means the checkpoint
+        is already public.
+        """
+        return self._client.request_raw(
+            _PUBLISH,
+            {
+                "training_run_id": training_run_id,
+                "checkpoint_id": checkpoint_id,
+            },
+            options,
+        )
+
+    def unpublish(
+        self,
+        training_run_id: str,
+        checkpoint_id: str,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[None]:
+        """Unpublish a checkpoint to make it private again.
+
+        409 means the checkpoint is already private.
+        """
+        return self._client.request_raw(
+            _UNPUBLISH,
+            {
+                "training_run_id": training_run_id,
+                "checkpoint_id": checkpoint_id,
+            },
+            options,
+        )
+
+    def set_ttl(
+        self,
+        training_run_id: str,
+        checkpoint_id: str,
+        *,
+        ttl_seconds: int | None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[None]:
+        """Set or remove the time to live of a checkpoint.
+
+        ttl_seconds counts from now (3600 seconds to 10 years); null removes the expiry.
+        """
+        return self._client.request_raw(
+            _SET_TTL,
+            {
+                "training_run_id": training_run_id,
+                "checkpoint_id": checkpoint_id,
+                "ttl_seconds": ttl_seconds,
+            },
+            options,
+        )
+
+
 class AsyncCheckpoints(AsyncResource):
     """Checkpoints across training runs (REST)."""
 
@@ -192,6 +315,22 @@ class AsyncCheckpoints(AsyncResource):
                 "limit": limit,
                 "offset": offset,
             },
+            options,
+        )
+
+    def list_all(
+        self,
+        limit: int = 100,
+        *,
+        options: RequestOptions | None = None,
+    ) -> AsyncIterator[Checkpoint]:
+        """Every item of `list`, across pages: the next page is fetched when needed."""
+        return self._client.paginate(
+            _LIST,
+            {
+                "limit": limit,
+            },
+            "checkpoints",
             options,
         )
 
@@ -249,6 +388,105 @@ class AsyncCheckpoints(AsyncResource):
         ttl_seconds counts from now (3600 seconds to 10 years); null removes the expiry.
         """
         return await self._client.request(
+            _SET_TTL,
+            {
+                "training_run_id": training_run_id,
+                "checkpoint_id": checkpoint_id,
+                "ttl_seconds": ttl_seconds,
+            },
+            options,
+        )
+
+
+class AsyncCheckpointsWithRawResponse(AsyncResource):
+    """Checkpoints, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    async def get_weights_info(
+        self,
+        *,
+        tinker_path: str,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[WeightsInfoResponse]:
+        """Get a checkpoint's base model and LoRA configuration from its tinker path."""
+        return await self._client.request_raw(
+            _GET_WEIGHTS_INFO,
+            {
+                "tinker_path": tinker_path,
+            },
+            options,
+        )
+
+    async def list(
+        self,
+        limit: int = 100,
+        offset: int = 0,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[CheckpointsListResponse]:
+        """List the checkpoints of all the caller's training runs, newest first."""
+        return await self._client.request_raw(
+            _LIST,
+            {
+                "limit": limit,
+                "offset": offset,
+            },
+            options,
+        )
+
+    async def publish(
+        self,
+        training_run_id: str,
+        checkpoint_id: str,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[None]:
+        """Publish a checkpoint to make it publicly accessible.
+
+        Only the exact owner of the training run may publish. 409 means the checkpoint
+        is already public.
+        """
+        return await self._client.request_raw(
+            _PUBLISH,
+            {
+                "training_run_id": training_run_id,
+                "checkpoint_id": checkpoint_id,
+            },
+            options,
+        )
+
+    async def unpublish(
+        self,
+        training_run_id: str,
+        checkpoint_id: str,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[None]:
+        """Unpublish a checkpoint to make it private again.
+
+        409 means the checkpoint is already private.
+        """
+        return await self._client.request_raw(
+            _UNPUBLISH,
+            {
+                "training_run_id": training_run_id,
+                "checkpoint_id": checkpoint_id,
+            },
+            options,
+        )
+
+    async def set_ttl(
+        self,
+        training_run_id: str,
+        checkpoint_id: str,
+        *,
+        ttl_seconds: int | None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[None]:
+        """Set or remove the time to live of a checkpoint.
+
+        ttl_seconds counts from now (3600 seconds to 10 years); null removes the expiry.
+        """
+        return await self._client.request_raw(
             _SET_TTL,
             {
                 "training_run_id": training_run_id,

@@ -4,14 +4,20 @@
 from __future__ import annotations
 
 
-from .._endpoint import Endpoint, Param, RequestOptions
+from .._endpoint import Endpoint, RequestOptions
 from .._resource import AsyncResource, SyncResource
+from .._response import RawResponse
 from ..types import (
     FutureRetrieveRequest,
     FutureRetrieveResponse,
 )
 
-__all__ = ["Futures", "AsyncFutures"]
+__all__ = [
+    "Futures",
+    "FuturesWithRawResponse",
+    "AsyncFutures",
+    "AsyncFuturesWithRawResponse",
+]
 
 _RETRIEVE = Endpoint(
     "POST",
@@ -47,6 +53,32 @@ class Futures(SyncResource):
         )
 
 
+class FuturesWithRawResponse(SyncResource):
+    """Futures, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    def retrieve(
+        self,
+        *,
+        request_id: str,
+        allow_metadata_only: bool = False,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[FutureRetrieveResponse]:
+        """Poll for the result of a long-running operation.
+
+        Answers try_again while the work is queued or running, the result when done, or
+        an error object when it failed. 408 means try again; 410 means the future
+        expired.
+        """
+        return self._client.request_raw(
+            _RETRIEVE,
+            {
+                "request_id": request_id,
+                "allow_metadata_only": allow_metadata_only,
+            },
+            options,
+        )
+
+
 class AsyncFutures(AsyncResource):
     """Results of long-running operations."""
 
@@ -64,6 +96,32 @@ class AsyncFutures(AsyncResource):
         expired.
         """
         return await self._client.request(
+            _RETRIEVE,
+            {
+                "request_id": request_id,
+                "allow_metadata_only": allow_metadata_only,
+            },
+            options,
+        )
+
+
+class AsyncFuturesWithRawResponse(AsyncResource):
+    """Futures, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    async def retrieve(
+        self,
+        *,
+        request_id: str,
+        allow_metadata_only: bool = False,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[FutureRetrieveResponse]:
+        """Poll for the result of a long-running operation.
+
+        Answers try_again while the work is queued or running, the result when done, or
+        an error object when it failed. 408 means try again; 410 means the future
+        expired.
+        """
+        return await self._client.request_raw(
             _RETRIEVE,
             {
                 "request_id": request_id,

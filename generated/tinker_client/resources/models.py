@@ -5,19 +5,28 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .._endpoint import Endpoint, Param, RequestOptions
+from .._endpoint import Endpoint, RequestOptions
+from .._futures import AsyncFuture, Future, FutureSpec
 from .._resource import AsyncResource, SyncResource
+from .._response import RawResponse
 from ..types import (
     CreateModelRequest,
+    CreateModelResponse,
     GetInfoRequest,
     GetInfoResponse,
     LoraConfig,
     OptimizerConfig,
     UnloadModelRequest,
+    UnloadModelResponse,
     UntypedAPIFuture,
 )
 
-__all__ = ["Models", "AsyncModels"]
+__all__ = [
+    "Models",
+    "ModelsWithRawResponse",
+    "AsyncModels",
+    "AsyncModelsWithRawResponse",
+]
 
 _CREATE = Endpoint(
     "POST",
@@ -25,6 +34,7 @@ _CREATE = Endpoint(
     UntypedAPIFuture,
     body=CreateModelRequest,
 )
+_CREATE_RESULT = FutureSpec(CreateModelResponse, "CreateModel")
 _GET_INFO = Endpoint(
     "POST",
     "/api/v1/get_info",
@@ -37,6 +47,7 @@ _UNLOAD = Endpoint(
     UntypedAPIFuture,
     body=UnloadModelRequest,
 )
+_UNLOAD_RESULT = FutureSpec(UnloadModelResponse, "UnloadModel")
 
 
 class Models(SyncResource):
@@ -52,10 +63,11 @@ class Models(SyncResource):
         lora_config: LoraConfig | None = None,
         optimizer_config: OptimizerConfig | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> Future[CreateModelResponse]:
         """Create a training model, optionally with a LoRA configuration."""
-        return self._client.request(
+        return self._client.start_future(
             _CREATE,
+            _CREATE_RESULT,
             {
                 "session_id": session_id,
                 "model_seq_id": model_seq_id,
@@ -89,10 +101,75 @@ class Models(SyncResource):
         *,
         model_id: str,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> Future[UnloadModelResponse]:
         """Unload the model weights and end the user's session."""
-        return self._client.request(
+        return self._client.start_future(
             _UNLOAD,
+            _UNLOAD_RESULT,
+            {
+                "model_id": model_id,
+                "type": "unload_model",
+            },
+            options,
+        )
+
+
+class ModelsWithRawResponse(SyncResource):
+    """Models, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    def create(
+        self,
+        *,
+        session_id: str,
+        model_seq_id: int,
+        base_model: str,
+        user_metadata: dict[str, Any] | None = None,
+        lora_config: LoraConfig | None = None,
+        optimizer_config: OptimizerConfig | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[Future[CreateModelResponse]]:
+        """Create a training model, optionally with a LoRA configuration."""
+        return self._client.start_future_raw(
+            _CREATE,
+            _CREATE_RESULT,
+            {
+                "session_id": session_id,
+                "model_seq_id": model_seq_id,
+                "base_model": base_model,
+                "user_metadata": user_metadata,
+                "lora_config": lora_config,
+                "optimizer_config": optimizer_config,
+                "type": "create_model",
+            },
+            options,
+        )
+
+    def get_info(
+        self,
+        *,
+        model_id: str,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[GetInfoResponse]:
+        """Retrieve metadata about a model."""
+        return self._client.request_raw(
+            _GET_INFO,
+            {
+                "model_id": model_id,
+                "type": "get_info",
+            },
+            options,
+        )
+
+    def unload(
+        self,
+        *,
+        model_id: str,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[Future[UnloadModelResponse]]:
+        """Unload the model weights and end the user's session."""
+        return self._client.start_future_raw(
+            _UNLOAD,
+            _UNLOAD_RESULT,
             {
                 "model_id": model_id,
                 "type": "unload_model",
@@ -114,10 +191,11 @@ class AsyncModels(AsyncResource):
         lora_config: LoraConfig | None = None,
         optimizer_config: OptimizerConfig | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> AsyncFuture[CreateModelResponse]:
         """Create a training model, optionally with a LoRA configuration."""
-        return await self._client.request(
+        return await self._client.start_future(
             _CREATE,
+            _CREATE_RESULT,
             {
                 "session_id": session_id,
                 "model_seq_id": model_seq_id,
@@ -151,10 +229,75 @@ class AsyncModels(AsyncResource):
         *,
         model_id: str,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> AsyncFuture[UnloadModelResponse]:
         """Unload the model weights and end the user's session."""
-        return await self._client.request(
+        return await self._client.start_future(
             _UNLOAD,
+            _UNLOAD_RESULT,
+            {
+                "model_id": model_id,
+                "type": "unload_model",
+            },
+            options,
+        )
+
+
+class AsyncModelsWithRawResponse(AsyncResource):
+    """Models, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    async def create(
+        self,
+        *,
+        session_id: str,
+        model_seq_id: int,
+        base_model: str,
+        user_metadata: dict[str, Any] | None = None,
+        lora_config: LoraConfig | None = None,
+        optimizer_config: OptimizerConfig | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[AsyncFuture[CreateModelResponse]]:
+        """Create a training model, optionally with a LoRA configuration."""
+        return await self._client.start_future_raw(
+            _CREATE,
+            _CREATE_RESULT,
+            {
+                "session_id": session_id,
+                "model_seq_id": model_seq_id,
+                "base_model": base_model,
+                "user_metadata": user_metadata,
+                "lora_config": lora_config,
+                "optimizer_config": optimizer_config,
+                "type": "create_model",
+            },
+            options,
+        )
+
+    async def get_info(
+        self,
+        *,
+        model_id: str,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[GetInfoResponse]:
+        """Retrieve metadata about a model."""
+        return await self._client.request_raw(
+            _GET_INFO,
+            {
+                "model_id": model_id,
+                "type": "get_info",
+            },
+            options,
+        )
+
+    async def unload(
+        self,
+        *,
+        model_id: str,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[AsyncFuture[UnloadModelResponse]]:
+        """Unload the model weights and end the user's session."""
+        return await self._client.start_future_raw(
+            _UNLOAD,
+            _UNLOAD_RESULT,
             {
                 "model_id": model_id,
                 "type": "unload_model",

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from .._endpoint import Endpoint, Param, RequestOptions
 from .._resource import AsyncResource, SyncResource
+from .._response import RawResponse
 from ..types import (
     GetSamplerResponse,
 )
 
-__all__ = ["Samplers", "AsyncSamplers"]
+__all__ = [
+    "Samplers",
+    "SamplersWithRawResponse",
+    "AsyncSamplers",
+    "AsyncSamplersWithRawResponse",
+]
 
 _GET = Endpoint(
     "GET",
@@ -39,6 +45,25 @@ class Samplers(SyncResource):
         )
 
 
+class SamplersWithRawResponse(SyncResource):
+    """Samplers, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    def get(
+        self,
+        sampler_id: str,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[GetSamplerResponse]:
+        """Get a sampler's base model and checkpoint."""
+        return self._client.request_raw(
+            _GET,
+            {
+                "sampler_id": sampler_id,
+            },
+            options,
+        )
+
+
 class AsyncSamplers(AsyncResource):
     """Samplers (REST)."""
 
@@ -50,6 +75,25 @@ class AsyncSamplers(AsyncResource):
     ) -> GetSamplerResponse:
         """Get a sampler's base model and checkpoint."""
         return await self._client.request(
+            _GET,
+            {
+                "sampler_id": sampler_id,
+            },
+            options,
+        )
+
+
+class AsyncSamplersWithRawResponse(AsyncResource):
+    """Samplers, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    async def get(
+        self,
+        sampler_id: str,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[GetSamplerResponse]:
+        """Get a sampler's base model and checkpoint."""
+        return await self._client.request_raw(
             _GET,
             {
                 "sampler_id": sampler_id,

@@ -3,17 +3,24 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Literal
 
 from .._endpoint import Endpoint, Param, RequestOptions
 from .._resource import AsyncResource, SyncResource
+from .._response import RawResponse
 from ..types import (
     AssignSessionProjectRequest,
     GetSessionResponse,
     ListSessionsResponse,
 )
 
-__all__ = ["Sessions", "AsyncSessions"]
+__all__ = [
+    "Sessions",
+    "SessionsWithRawResponse",
+    "AsyncSessions",
+    "AsyncSessionsWithRawResponse",
+]
 
 _GET = Endpoint(
     "GET",
@@ -82,6 +89,24 @@ class Sessions(SyncResource):
             options,
         )
 
+    def list_all(
+        self,
+        limit: int = 20,
+        access_scope: Literal["owned", "accessible"] = "owned",
+        *,
+        options: RequestOptions | None = None,
+    ) -> Iterator[str]:
+        """Every item of `list`, across pages: the next page is fetched when needed."""
+        return self._client.paginate(
+            _LIST,
+            {
+                "limit": limit,
+                "access_scope": access_scope,
+            },
+            "sessions",
+            options,
+        )
+
     def assign_project(
         self,
         session_id: str,
@@ -94,6 +119,66 @@ class Sessions(SyncResource):
         Moving a session out of a project is not supported.
         """
         return self._client.request(
+            _ASSIGN_PROJECT,
+            {
+                "session_id": session_id,
+                "project_id": project_id,
+            },
+            options,
+        )
+
+
+class SessionsWithRawResponse(SyncResource):
+    """Sessions, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    def get(
+        self,
+        session_id: str,
+        access_scope: Literal["owned", "accessible"] = "owned",
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[GetSessionResponse]:
+        """Get a session's training runs and samplers."""
+        return self._client.request_raw(
+            _GET,
+            {
+                "session_id": session_id,
+                "access_scope": access_scope,
+            },
+            options,
+        )
+
+    def list(
+        self,
+        limit: int = 20,
+        offset: int = 0,
+        access_scope: Literal["owned", "accessible"] = "owned",
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[ListSessionsResponse]:
+        """List session ids."""
+        return self._client.request_raw(
+            _LIST,
+            {
+                "limit": limit,
+                "offset": offset,
+                "access_scope": access_scope,
+            },
+            options,
+        )
+
+    def assign_project(
+        self,
+        session_id: str,
+        *,
+        project_id: str,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[None]:
+        """Move a session, with its training runs and samplers, into a project.
+
+        Moving a session out of a project is not supported.
+        """
+        return self._client.request_raw(
             _ASSIGN_PROJECT,
             {
                 "session_id": session_id,
@@ -142,6 +227,24 @@ class AsyncSessions(AsyncResource):
             options,
         )
 
+    def list_all(
+        self,
+        limit: int = 20,
+        access_scope: Literal["owned", "accessible"] = "owned",
+        *,
+        options: RequestOptions | None = None,
+    ) -> AsyncIterator[str]:
+        """Every item of `list`, across pages: the next page is fetched when needed."""
+        return self._client.paginate(
+            _LIST,
+            {
+                "limit": limit,
+                "access_scope": access_scope,
+            },
+            "sessions",
+            options,
+        )
+
     async def assign_project(
         self,
         session_id: str,
@@ -154,6 +257,66 @@ class AsyncSessions(AsyncResource):
         Moving a session out of a project is not supported.
         """
         return await self._client.request(
+            _ASSIGN_PROJECT,
+            {
+                "session_id": session_id,
+                "project_id": project_id,
+            },
+            options,
+        )
+
+
+class AsyncSessionsWithRawResponse(AsyncResource):
+    """Sessions, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    async def get(
+        self,
+        session_id: str,
+        access_scope: Literal["owned", "accessible"] = "owned",
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[GetSessionResponse]:
+        """Get a session's training runs and samplers."""
+        return await self._client.request_raw(
+            _GET,
+            {
+                "session_id": session_id,
+                "access_scope": access_scope,
+            },
+            options,
+        )
+
+    async def list(
+        self,
+        limit: int = 20,
+        offset: int = 0,
+        access_scope: Literal["owned", "accessible"] = "owned",
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[ListSessionsResponse]:
+        """List session ids."""
+        return await self._client.request_raw(
+            _LIST,
+            {
+                "limit": limit,
+                "offset": offset,
+                "access_scope": access_scope,
+            },
+            options,
+        )
+
+    async def assign_project(
+        self,
+        session_id: str,
+        *,
+        project_id: str,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[None]:
+        """Move a session, with its training runs and samplers, into a project.
+
+        Moving a session out of a project is not supported.
+        """
+        return await self._client.request_raw(
             _ASSIGN_PROJECT,
             {
                 "session_id": session_id,

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 
-from .._endpoint import Endpoint, Param, RequestOptions
+from .._endpoint import Endpoint, RequestOptions
 from .._resource import AsyncResource, SyncResource
+from .._response import RawResponse
 from ..types import (
     GenericEvent,
     SessionEndEvent,
@@ -15,7 +16,12 @@ from ..types import (
     UnhandledExceptionEvent,
 )
 
-__all__ = ["Telemetry", "AsyncTelemetry"]
+__all__ = [
+    "Telemetry",
+    "TelemetryWithRawResponse",
+    "AsyncTelemetry",
+    "AsyncTelemetryWithRawResponse",
+]
 
 _SEND = Endpoint(
     "POST",
@@ -52,6 +58,33 @@ class Telemetry(SyncResource):
         )
 
 
+class TelemetryWithRawResponse(SyncResource):
+    """Telemetry, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    def send(
+        self,
+        *,
+        events: list[SessionStartEvent | SessionEndEvent | UnhandledExceptionEvent | GenericEvent],
+        platform: str,
+        sdk_version: str,
+        session_id: str,
+        process_uuid: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[TelemetryResponse]:
+        """Send a batch of SDK telemetry events."""
+        return self._client.request_raw(
+            _SEND,
+            {
+                "events": events,
+                "platform": platform,
+                "sdk_version": sdk_version,
+                "session_id": session_id,
+                "process_uuid": process_uuid,
+            },
+            options,
+        )
+
+
 class AsyncTelemetry(AsyncResource):
     """SDK telemetry events."""
 
@@ -67,6 +100,33 @@ class AsyncTelemetry(AsyncResource):
     ) -> TelemetryResponse:
         """Send a batch of SDK telemetry events."""
         return await self._client.request(
+            _SEND,
+            {
+                "events": events,
+                "platform": platform,
+                "sdk_version": sdk_version,
+                "session_id": session_id,
+                "process_uuid": process_uuid,
+            },
+            options,
+        )
+
+
+class AsyncTelemetryWithRawResponse(AsyncResource):
+    """Telemetry, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    async def send(
+        self,
+        *,
+        events: list[SessionStartEvent | SessionEndEvent | UnhandledExceptionEvent | GenericEvent],
+        platform: str,
+        sdk_version: str,
+        session_id: str,
+        process_uuid: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[TelemetryResponse]:
+        """Send a batch of SDK telemetry events."""
+        return await self._client.request_raw(
             _SEND,
             {
                 "events": events,

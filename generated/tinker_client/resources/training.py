@@ -5,19 +5,28 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .._endpoint import Endpoint, Param, RequestOptions
+from .._endpoint import Endpoint, RequestOptions
+from .._futures import AsyncFuture, Future, FutureSpec
 from .._resource import AsyncResource, SyncResource
+from .._response import RawResponse
 from ..types import (
     AdamParams,
     ForwardBackwardInput,
+    ForwardBackwardOutput,
     ForwardBackwardRequest,
     ForwardRequest,
     OptimStepRequest,
+    OptimStepResponse,
     OptimizerParams,
     UntypedAPIFuture,
 )
 
-__all__ = ["Training", "AsyncTraining"]
+__all__ = [
+    "Training",
+    "TrainingWithRawResponse",
+    "AsyncTraining",
+    "AsyncTrainingWithRawResponse",
+]
 
 _FORWARD = Endpoint(
     "POST",
@@ -25,18 +34,21 @@ _FORWARD = Endpoint(
     UntypedAPIFuture,
     body=ForwardRequest,
 )
+_FORWARD_RESULT = FutureSpec(ForwardBackwardOutput, "Forward")
 _FORWARD_BACKWARD = Endpoint(
     "POST",
     "/api/v1/forward_backward",
     UntypedAPIFuture,
     body=ForwardBackwardRequest,
 )
+_FORWARD_BACKWARD_RESULT = FutureSpec(ForwardBackwardOutput, "ForwardBackward")
 _OPTIM_STEP = Endpoint(
     "POST",
     "/api/v1/optim_step",
     UntypedAPIFuture,
     body=OptimStepRequest,
 )
+_OPTIM_STEP_RESULT = FutureSpec(OptimStepResponse, "OptimStep")
 
 
 class Training(SyncResource):
@@ -49,10 +61,11 @@ class Training(SyncResource):
         model_id: str,
         seq_id: int | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> Future[ForwardBackwardOutput]:
         """Run a forward pass and compute the loss without gradients."""
-        return self._client.request(
+        return self._client.start_future(
             _FORWARD,
+            _FORWARD_RESULT,
             {
                 "forward_input": forward_input,
                 "model_id": model_id,
@@ -68,10 +81,11 @@ class Training(SyncResource):
         model_id: str,
         seq_id: int | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> Future[ForwardBackwardOutput]:
         """Run a forward and a backward pass and accumulate gradients."""
-        return self._client.request(
+        return self._client.start_future(
             _FORWARD_BACKWARD,
+            _FORWARD_BACKWARD_RESULT,
             {
                 "forward_backward_input": forward_backward_input,
                 "model_id": model_id,
@@ -88,10 +102,78 @@ class Training(SyncResource):
         adam_params: AdamParams | None = None,
         optimizer_params: OptimizerParams | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> Future[OptimStepResponse]:
         """Apply an optimizer step to the accumulated gradients."""
-        return self._client.request(
+        return self._client.start_future(
             _OPTIM_STEP,
+            _OPTIM_STEP_RESULT,
+            {
+                "model_id": model_id,
+                "seq_id": seq_id,
+                "adam_params": adam_params,
+                "optimizer_params": optimizer_params,
+                "type": "optim_step",
+            },
+            options,
+        )
+
+
+class TrainingWithRawResponse(SyncResource):
+    """Training, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    def forward(
+        self,
+        *,
+        forward_input: ForwardBackwardInput,
+        model_id: str,
+        seq_id: int | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[Future[ForwardBackwardOutput]]:
+        """Run a forward pass and compute the loss without gradients."""
+        return self._client.start_future_raw(
+            _FORWARD,
+            _FORWARD_RESULT,
+            {
+                "forward_input": forward_input,
+                "model_id": model_id,
+                "seq_id": seq_id,
+            },
+            options,
+        )
+
+    def forward_backward(
+        self,
+        *,
+        forward_backward_input: ForwardBackwardInput,
+        model_id: str,
+        seq_id: int | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[Future[ForwardBackwardOutput]]:
+        """Run a forward and a backward pass and accumulate gradients."""
+        return self._client.start_future_raw(
+            _FORWARD_BACKWARD,
+            _FORWARD_BACKWARD_RESULT,
+            {
+                "forward_backward_input": forward_backward_input,
+                "model_id": model_id,
+                "seq_id": seq_id,
+            },
+            options,
+        )
+
+    def optim_step(
+        self,
+        *,
+        model_id: str,
+        seq_id: int | None = None,
+        adam_params: AdamParams | None = None,
+        optimizer_params: OptimizerParams | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[Future[OptimStepResponse]]:
+        """Apply an optimizer step to the accumulated gradients."""
+        return self._client.start_future_raw(
+            _OPTIM_STEP,
+            _OPTIM_STEP_RESULT,
             {
                 "model_id": model_id,
                 "seq_id": seq_id,
@@ -113,10 +195,11 @@ class AsyncTraining(AsyncResource):
         model_id: str,
         seq_id: int | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> AsyncFuture[ForwardBackwardOutput]:
         """Run a forward pass and compute the loss without gradients."""
-        return await self._client.request(
+        return await self._client.start_future(
             _FORWARD,
+            _FORWARD_RESULT,
             {
                 "forward_input": forward_input,
                 "model_id": model_id,
@@ -132,10 +215,11 @@ class AsyncTraining(AsyncResource):
         model_id: str,
         seq_id: int | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> AsyncFuture[ForwardBackwardOutput]:
         """Run a forward and a backward pass and accumulate gradients."""
-        return await self._client.request(
+        return await self._client.start_future(
             _FORWARD_BACKWARD,
+            _FORWARD_BACKWARD_RESULT,
             {
                 "forward_backward_input": forward_backward_input,
                 "model_id": model_id,
@@ -152,10 +236,78 @@ class AsyncTraining(AsyncResource):
         adam_params: AdamParams | None = None,
         optimizer_params: OptimizerParams | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> AsyncFuture[OptimStepResponse]:
         """Apply an optimizer step to the accumulated gradients."""
-        return await self._client.request(
+        return await self._client.start_future(
             _OPTIM_STEP,
+            _OPTIM_STEP_RESULT,
+            {
+                "model_id": model_id,
+                "seq_id": seq_id,
+                "adam_params": adam_params,
+                "optimizer_params": optimizer_params,
+                "type": "optim_step",
+            },
+            options,
+        )
+
+
+class AsyncTrainingWithRawResponse(AsyncResource):
+    """Training, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    async def forward(
+        self,
+        *,
+        forward_input: ForwardBackwardInput,
+        model_id: str,
+        seq_id: int | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[AsyncFuture[ForwardBackwardOutput]]:
+        """Run a forward pass and compute the loss without gradients."""
+        return await self._client.start_future_raw(
+            _FORWARD,
+            _FORWARD_RESULT,
+            {
+                "forward_input": forward_input,
+                "model_id": model_id,
+                "seq_id": seq_id,
+            },
+            options,
+        )
+
+    async def forward_backward(
+        self,
+        *,
+        forward_backward_input: ForwardBackwardInput,
+        model_id: str,
+        seq_id: int | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[AsyncFuture[ForwardBackwardOutput]]:
+        """Run a forward and a backward pass and accumulate gradients."""
+        return await self._client.start_future_raw(
+            _FORWARD_BACKWARD,
+            _FORWARD_BACKWARD_RESULT,
+            {
+                "forward_backward_input": forward_backward_input,
+                "model_id": model_id,
+                "seq_id": seq_id,
+            },
+            options,
+        )
+
+    async def optim_step(
+        self,
+        *,
+        model_id: str,
+        seq_id: int | None = None,
+        adam_params: AdamParams | None = None,
+        optimizer_params: OptimizerParams | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[AsyncFuture[OptimStepResponse]]:
+        """Apply an optimizer step to the accumulated gradients."""
+        return await self._client.start_future_raw(
+            _OPTIM_STEP,
+            _OPTIM_STEP_RESULT,
             {
                 "model_id": model_id,
                 "seq_id": seq_id,

@@ -3,16 +3,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Literal
 
 from .._endpoint import Endpoint, Param, RequestOptions
 from .._resource import AsyncResource, SyncResource
+from .._response import RawResponse
 from ..types import (
     TrainingRun,
     TrainingRunsResponse,
 )
 
-__all__ = ["TrainingRuns", "AsyncTrainingRuns"]
+__all__ = [
+    "TrainingRuns",
+    "TrainingRunsWithRawResponse",
+    "AsyncTrainingRuns",
+    "AsyncTrainingRunsWithRawResponse",
+]
 
 _GET = Endpoint(
     "GET",
@@ -77,6 +84,68 @@ class TrainingRuns(SyncResource):
             options,
         )
 
+    def list_all(
+        self,
+        limit: int = 20,
+        access_scope: Literal["owned", "accessible"] = "owned",
+        project_id: str | None = None,
+        *,
+        options: RequestOptions | None = None,
+    ) -> Iterator[TrainingRun]:
+        """Every item of `list`, across pages: the next page is fetched when needed."""
+        return self._client.paginate(
+            _LIST,
+            {
+                "limit": limit,
+                "access_scope": access_scope,
+                "project_id": project_id,
+            },
+            "training_runs",
+            options,
+        )
+
+
+class TrainingRunsWithRawResponse(SyncResource):
+    """TrainingRuns, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    def get(
+        self,
+        training_run_id: str,
+        access_scope: Literal["owned", "accessible"] = "owned",
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[TrainingRun]:
+        """Get a training run."""
+        return self._client.request_raw(
+            _GET,
+            {
+                "training_run_id": training_run_id,
+                "access_scope": access_scope,
+            },
+            options,
+        )
+
+    def list(
+        self,
+        limit: int = 20,
+        offset: int = 0,
+        access_scope: Literal["owned", "accessible"] = "owned",
+        project_id: str | None = None,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[TrainingRunsResponse]:
+        """List training runs, newest first."""
+        return self._client.request_raw(
+            _LIST,
+            {
+                "limit": limit,
+                "offset": offset,
+                "access_scope": access_scope,
+                "project_id": project_id,
+            },
+            options,
+        )
+
 
 class AsyncTrainingRuns(AsyncResource):
     """Training runs (REST)."""
@@ -109,6 +178,68 @@ class AsyncTrainingRuns(AsyncResource):
     ) -> TrainingRunsResponse:
         """List training runs, newest first."""
         return await self._client.request(
+            _LIST,
+            {
+                "limit": limit,
+                "offset": offset,
+                "access_scope": access_scope,
+                "project_id": project_id,
+            },
+            options,
+        )
+
+    def list_all(
+        self,
+        limit: int = 20,
+        access_scope: Literal["owned", "accessible"] = "owned",
+        project_id: str | None = None,
+        *,
+        options: RequestOptions | None = None,
+    ) -> AsyncIterator[TrainingRun]:
+        """Every item of `list`, across pages: the next page is fetched when needed."""
+        return self._client.paginate(
+            _LIST,
+            {
+                "limit": limit,
+                "access_scope": access_scope,
+                "project_id": project_id,
+            },
+            "training_runs",
+            options,
+        )
+
+
+class AsyncTrainingRunsWithRawResponse(AsyncResource):
+    """TrainingRuns, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    async def get(
+        self,
+        training_run_id: str,
+        access_scope: Literal["owned", "accessible"] = "owned",
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[TrainingRun]:
+        """Get a training run."""
+        return await self._client.request_raw(
+            _GET,
+            {
+                "training_run_id": training_run_id,
+                "access_scope": access_scope,
+            },
+            options,
+        )
+
+    async def list(
+        self,
+        limit: int = 20,
+        offset: int = 0,
+        access_scope: Literal["owned", "accessible"] = "owned",
+        project_id: str | None = None,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[TrainingRunsResponse]:
+        """List training runs, newest first."""
+        return await self._client.request_raw(
             _LIST,
             {
                 "limit": limit,

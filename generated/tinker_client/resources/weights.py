@@ -5,19 +5,29 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .._endpoint import Endpoint, Param, RequestOptions
+from .._endpoint import Endpoint, Param, Redirect, RequestOptions
+from .._futures import AsyncFuture, Future, FutureSpec
 from .._resource import AsyncResource, SyncResource
+from .._response import RawResponse
 from ..types import (
     CheckpointArchiveUrlResponse,
     CheckpointsListResponse,
     LoadWeightsRequest,
+    LoadWeightsResponse,
     OptimizerConfig,
     SaveWeightsForSamplerRequest,
+    SaveWeightsForSamplerResponseInternal,
     SaveWeightsRequest,
+    SaveWeightsResponse,
     UntypedAPIFuture,
 )
 
-__all__ = ["Weights", "AsyncWeights"]
+__all__ = [
+    "Weights",
+    "WeightsWithRawResponse",
+    "AsyncWeights",
+    "AsyncWeightsWithRawResponse",
+]
 
 _LOAD = Endpoint(
     "POST",
@@ -25,17 +35,22 @@ _LOAD = Endpoint(
     UntypedAPIFuture,
     body=LoadWeightsRequest,
 )
+_LOAD_RESULT = FutureSpec(LoadWeightsResponse, "LoadWeights")
 _SAVE = Endpoint(
     "POST",
     "/api/v1/save_weights",
     UntypedAPIFuture,
     body=SaveWeightsRequest,
 )
+_SAVE_RESULT = FutureSpec(SaveWeightsResponse, "SaveWeights")
 _SAVE_FOR_SAMPLER = Endpoint(
     "POST",
     "/api/v1/save_weights_for_sampler",
     UntypedAPIFuture,
     body=SaveWeightsForSamplerRequest,
+)
+_SAVE_FOR_SAMPLER_RESULT = FutureSpec(
+    SaveWeightsForSamplerResponseInternal, "SaveWeightsForSampler"
 )
 _LIST = Endpoint(
     "GET",
@@ -60,6 +75,7 @@ _GET_CHECKPOINT_ARCHIVE_URL = Endpoint(
         Param("training_run_id", "training_run_id", "path", "str"),
         Param("checkpoint_id", "checkpoint_id", "path", "str", multi_segment=True),
     ),
+    redirect=Redirect("url", "expires", 900),
 )
 
 
@@ -80,14 +96,15 @@ class Weights(SyncResource):
         optimizer_config: OptimizerConfig | None = None,
         weights_access_token: str | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> Future[LoadWeightsResponse]:
         """Load weights (and optionally optimizer state) from a checkpoint.
 
         Either into an existing model (model_id with seq_id) or, creating the model from
         the checkpoint, into a new one (session_id with model_seq_id).
         """
-        return self._client.request(
+        return self._client.start_future(
             _LOAD,
+            _LOAD_RESULT,
             {
                 "path": path,
                 "model_id": model_id,
@@ -114,10 +131,11 @@ class Weights(SyncResource):
         overwrite: bool = False,
         user_metadata: dict[str, str] | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> Future[SaveWeightsResponse]:
         """Save the model's weights and optimizer state as a training checkpoint."""
-        return self._client.request(
+        return self._client.start_future(
             _SAVE,
+            _SAVE_RESULT,
             {
                 "model_id": model_id,
                 "path": path,
@@ -141,14 +159,15 @@ class Weights(SyncResource):
         ttl_seconds: int | None = None,
         user_metadata: dict[str, str] | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> Future[SaveWeightsForSamplerResponseInternal]:
         """Save the model's weights for sampling.
 
         A named save (path) yields a sampler checkpoint path; an unnamed save
         (sampling_session_seq_id) yields a sampling session id.
         """
-        return self._client.request(
+        return self._client.start_future(
             _SAVE_FOR_SAMPLER,
+            _SAVE_FOR_SAMPLER_RESULT,
             {
                 "model_id": model_id,
                 "path": path,
@@ -217,6 +236,163 @@ class Weights(SyncResource):
         )
 
 
+class WeightsWithRawResponse(SyncResource):
+    """Weights, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    def load(
+        self,
+        *,
+        path: str,
+        model_id: str | None = None,
+        seq_id: int | None = None,
+        session_id: str | None = None,
+        model_seq_id: int | None = None,
+        base_model: str | None = None,
+        user_metadata: dict[str, Any] | None = None,
+        optimizer: bool = False,
+        optimizer_config: OptimizerConfig | None = None,
+        weights_access_token: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[Future[LoadWeightsResponse]]:
+        """Load weights (and optionally optimizer state) from a checkpoint.
+
+        Either into an existing model (model_id with seq_id) or, creating the model from
+        the checkpoint, into a new one (session_id with model_seq_id).
+        """
+        return self._client.start_future_raw(
+            _LOAD,
+            _LOAD_RESULT,
+            {
+                "path": path,
+                "model_id": model_id,
+                "seq_id": seq_id,
+                "session_id": session_id,
+                "model_seq_id": model_seq_id,
+                "base_model": base_model,
+                "user_metadata": user_metadata,
+                "optimizer": optimizer,
+                "optimizer_config": optimizer_config,
+                "weights_access_token": weights_access_token,
+                "type": "load_weights",
+            },
+            options,
+        )
+
+    def save(
+        self,
+        *,
+        model_id: str,
+        path: str | None = None,
+        seq_id: int | None = None,
+        ttl_seconds: int | None = None,
+        overwrite: bool = False,
+        user_metadata: dict[str, str] | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[Future[SaveWeightsResponse]]:
+        """Save the model's weights and optimizer state as a training checkpoint."""
+        return self._client.start_future_raw(
+            _SAVE,
+            _SAVE_RESULT,
+            {
+                "model_id": model_id,
+                "path": path,
+                "seq_id": seq_id,
+                "ttl_seconds": ttl_seconds,
+                "overwrite": overwrite,
+                "user_metadata": user_metadata,
+                "type": "save_weights",
+            },
+            options,
+        )
+
+    def save_for_sampler(
+        self,
+        *,
+        model_id: str,
+        path: str | None = None,
+        sampling_session_seq_id: int | None = None,
+        kind: Literal["snapshot", "inflight"] = "snapshot",
+        seq_id: int | None = None,
+        ttl_seconds: int | None = None,
+        user_metadata: dict[str, str] | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[Future[SaveWeightsForSamplerResponseInternal]]:
+        """Save the model's weights for sampling.
+
+        A named save (path) yields a sampler checkpoint path; an unnamed save
+        (sampling_session_seq_id) yields a sampling session id.
+        """
+        return self._client.start_future_raw(
+            _SAVE_FOR_SAMPLER,
+            _SAVE_FOR_SAMPLER_RESULT,
+            {
+                "model_id": model_id,
+                "path": path,
+                "sampling_session_seq_id": sampling_session_seq_id,
+                "kind": kind,
+                "seq_id": seq_id,
+                "ttl_seconds": ttl_seconds,
+                "user_metadata": user_metadata,
+                "type": "save_weights_for_sampler",
+            },
+            options,
+        )
+
+    def list(
+        self,
+        training_run_id: str,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[CheckpointsListResponse]:
+        """List the checkpoints (training and sampler) of a training run."""
+        return self._client.request_raw(
+            _LIST,
+            {
+                "training_run_id": training_run_id,
+            },
+            options,
+        )
+
+    def delete_checkpoint(
+        self,
+        training_run_id: str,
+        checkpoint_id: str,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[None]:
+        """Delete a checkpoint of a training run."""
+        return self._client.request_raw(
+            _DELETE_CHECKPOINT,
+            {
+                "training_run_id": training_run_id,
+                "checkpoint_id": checkpoint_id,
+            },
+            options,
+        )
+
+    def get_checkpoint_archive_url(
+        self,
+        training_run_id: str,
+        checkpoint_id: str,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[CheckpointArchiveUrlResponse]:
+        """Get a signed URL to download a checkpoint archive.
+
+        The server answers 302 with the signed URL in Location (and its expiry in
+        Expires), or 200 with the URL as JSON, or 503 while the archive is still being
+        generated.
+        """
+        return self._client.request_raw(
+            _GET_CHECKPOINT_ARCHIVE_URL,
+            {
+                "training_run_id": training_run_id,
+                "checkpoint_id": checkpoint_id,
+            },
+            options,
+        )
+
+
 class AsyncWeights(AsyncResource):
     """Loading, saving, listing and deleting weights."""
 
@@ -234,14 +410,15 @@ class AsyncWeights(AsyncResource):
         optimizer_config: OptimizerConfig | None = None,
         weights_access_token: str | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> AsyncFuture[LoadWeightsResponse]:
         """Load weights (and optionally optimizer state) from a checkpoint.
 
         Either into an existing model (model_id with seq_id) or, creating the model from
         the checkpoint, into a new one (session_id with model_seq_id).
         """
-        return await self._client.request(
+        return await self._client.start_future(
             _LOAD,
+            _LOAD_RESULT,
             {
                 "path": path,
                 "model_id": model_id,
@@ -268,10 +445,11 @@ class AsyncWeights(AsyncResource):
         overwrite: bool = False,
         user_metadata: dict[str, str] | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> AsyncFuture[SaveWeightsResponse]:
         """Save the model's weights and optimizer state as a training checkpoint."""
-        return await self._client.request(
+        return await self._client.start_future(
             _SAVE,
+            _SAVE_RESULT,
             {
                 "model_id": model_id,
                 "path": path,
@@ -295,14 +473,15 @@ class AsyncWeights(AsyncResource):
         ttl_seconds: int | None = None,
         user_metadata: dict[str, str] | None = None,
         options: RequestOptions | None = None,
-    ) -> UntypedAPIFuture:
+    ) -> AsyncFuture[SaveWeightsForSamplerResponseInternal]:
         """Save the model's weights for sampling.
 
         A named save (path) yields a sampler checkpoint path; an unnamed save
         (sampling_session_seq_id) yields a sampling session id.
         """
-        return await self._client.request(
+        return await self._client.start_future(
             _SAVE_FOR_SAMPLER,
+            _SAVE_FOR_SAMPLER_RESULT,
             {
                 "model_id": model_id,
                 "path": path,
@@ -362,6 +541,163 @@ class AsyncWeights(AsyncResource):
         generated.
         """
         return await self._client.request(
+            _GET_CHECKPOINT_ARCHIVE_URL,
+            {
+                "training_run_id": training_run_id,
+                "checkpoint_id": checkpoint_id,
+            },
+            options,
+        )
+
+
+class AsyncWeightsWithRawResponse(AsyncResource):
+    """Weights, answering `RawResponse` (status, headers, `.parse()`)."""
+
+    async def load(
+        self,
+        *,
+        path: str,
+        model_id: str | None = None,
+        seq_id: int | None = None,
+        session_id: str | None = None,
+        model_seq_id: int | None = None,
+        base_model: str | None = None,
+        user_metadata: dict[str, Any] | None = None,
+        optimizer: bool = False,
+        optimizer_config: OptimizerConfig | None = None,
+        weights_access_token: str | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[AsyncFuture[LoadWeightsResponse]]:
+        """Load weights (and optionally optimizer state) from a checkpoint.
+
+        Either into an existing model (model_id with seq_id) or, creating the model from
+        the checkpoint, into a new one (session_id with model_seq_id).
+        """
+        return await self._client.start_future_raw(
+            _LOAD,
+            _LOAD_RESULT,
+            {
+                "path": path,
+                "model_id": model_id,
+                "seq_id": seq_id,
+                "session_id": session_id,
+                "model_seq_id": model_seq_id,
+                "base_model": base_model,
+                "user_metadata": user_metadata,
+                "optimizer": optimizer,
+                "optimizer_config": optimizer_config,
+                "weights_access_token": weights_access_token,
+                "type": "load_weights",
+            },
+            options,
+        )
+
+    async def save(
+        self,
+        *,
+        model_id: str,
+        path: str | None = None,
+        seq_id: int | None = None,
+        ttl_seconds: int | None = None,
+        overwrite: bool = False,
+        user_metadata: dict[str, str] | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[AsyncFuture[SaveWeightsResponse]]:
+        """Save the model's weights and optimizer state as a training checkpoint."""
+        return await self._client.start_future_raw(
+            _SAVE,
+            _SAVE_RESULT,
+            {
+                "model_id": model_id,
+                "path": path,
+                "seq_id": seq_id,
+                "ttl_seconds": ttl_seconds,
+                "overwrite": overwrite,
+                "user_metadata": user_metadata,
+                "type": "save_weights",
+            },
+            options,
+        )
+
+    async def save_for_sampler(
+        self,
+        *,
+        model_id: str,
+        path: str | None = None,
+        sampling_session_seq_id: int | None = None,
+        kind: Literal["snapshot", "inflight"] = "snapshot",
+        seq_id: int | None = None,
+        ttl_seconds: int | None = None,
+        user_metadata: dict[str, str] | None = None,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[AsyncFuture[SaveWeightsForSamplerResponseInternal]]:
+        """Save the model's weights for sampling.
+
+        A named save (path) yields a sampler checkpoint path; an unnamed save
+        (sampling_session_seq_id) yields a sampling session id.
+        """
+        return await self._client.start_future_raw(
+            _SAVE_FOR_SAMPLER,
+            _SAVE_FOR_SAMPLER_RESULT,
+            {
+                "model_id": model_id,
+                "path": path,
+                "sampling_session_seq_id": sampling_session_seq_id,
+                "kind": kind,
+                "seq_id": seq_id,
+                "ttl_seconds": ttl_seconds,
+                "user_metadata": user_metadata,
+                "type": "save_weights_for_sampler",
+            },
+            options,
+        )
+
+    async def list(
+        self,
+        training_run_id: str,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[CheckpointsListResponse]:
+        """List the checkpoints (training and sampler) of a training run."""
+        return await self._client.request_raw(
+            _LIST,
+            {
+                "training_run_id": training_run_id,
+            },
+            options,
+        )
+
+    async def delete_checkpoint(
+        self,
+        training_run_id: str,
+        checkpoint_id: str,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[None]:
+        """Delete a checkpoint of a training run."""
+        return await self._client.request_raw(
+            _DELETE_CHECKPOINT,
+            {
+                "training_run_id": training_run_id,
+                "checkpoint_id": checkpoint_id,
+            },
+            options,
+        )
+
+    async def get_checkpoint_archive_url(
+        self,
+        training_run_id: str,
+        checkpoint_id: str,
+        *,
+        options: RequestOptions | None = None,
+    ) -> RawResponse[CheckpointArchiveUrlResponse]:
+        """Get a signed URL to download a checkpoint archive.
+
+        The server answers 302 with the signed URL in Location (and its expiry in
+        Expires), or 200 with the URL as JSON, or 503 while the archive is still being
+        generated.
+        """
+        return await self._client.request_raw(
             _GET_CHECKPOINT_ARCHIVE_URL,
             {
                 "training_run_id": training_run_id,
