@@ -45,10 +45,11 @@ class Loopback:
     def __init__(self) -> None:
         self.routes: dict[tuple[str, str], list[Reply]] = {}
         self.seen: list[Seen] = []
+        self.closers: list[Any] = []  # called when the test ends (clients it made)
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True)
 
     @property
     def url(self) -> str:
@@ -117,5 +118,7 @@ def loopback() -> Iterator[Loopback]:
     try:
         yield server
     finally:
+        for close in server.closers:
+            close()
         server.server.shutdown()
         server.server.server_close()

@@ -13,9 +13,10 @@ from tinker_client import types
 
 
 def client_with(handler, **kwargs) -> tinker_client.Tinker:  # type: ignore[no-untyped-def]
-    return tinker_client.Tinker(
-        api_key="tml-secret", http_client=httpx.Client(transport=httpx.MockTransport(handler)), **kwargs
-    )
+    """A client over a MockTransport; one attempt per call unless the test asks for more."""
+    kwargs.setdefault("max_retries", 0)
+    transport = httpx.MockTransport(handler)
+    return tinker_client.Tinker(api_key="tml-secret", http_client=httpx.Client(transport=transport), **kwargs)
 
 
 def never_called(request: httpx.Request) -> httpx.Response:

@@ -63,4 +63,4 @@ def test_connection_refused_is_a_connection_error(loopback: Loopback) -> None:
     loopback.server.shutdown()
     loopback.server.server_close()
     with pytest.raises(tinker_client.APIConnectionError):
-        tinker_client.Tinker(api_key="k", base_url=url).service.health_check()
+        tinker_client.Tinker(api_key="k", base_url=url, max_retries=0).service.health_check()

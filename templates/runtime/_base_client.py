@@ -245,7 +245,7 @@ class SyncAPIClient(BaseClient):
         self, endpoint: Endpoint[Any], args: Mapping[str, object], items: str, options: RequestOptions | None
     ) -> Iterator[Any]:
         """Every item of every page, fetching the next page when the last is used up."""
-        args = dict(args)
+        args = {**args, "offset": 0}
         while True:
             page = self.request(endpoint, args, options)
             batch = list(getattr(page, items))
@@ -380,7 +380,7 @@ class AsyncAPIClient(BaseClient):
         self, endpoint: Endpoint[Any], args: Mapping[str, object], items: str, options: RequestOptions | None
     ) -> AsyncIterator[Any]:
         """Every item of every page, fetching the next page when the last is used up."""
-        args = dict(args)
+        args = {**args, "offset": 0}
         while True:
             page = await self.request(endpoint, args, options)
             batch = list(getattr(page, items))
