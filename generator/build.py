@@ -24,7 +24,9 @@ from .ir import (
     PythonIdentifier,
     Redirect,
     Resource,
+    RestMethod,
     RestName,
+    RestParam,
     Value,
     docstring,
 )
@@ -33,6 +35,9 @@ from .load import Spec
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 SCHEMAS = "/components/schemas"
 # Names the resource modules import from the runtime; a model may not take them.
+RESERVED_REST_NAMES = frozenset({"close", "client"})
+TINKER_PATH_FIELDS = frozenset({"training_run_id", "checkpoint_id"})
+TINKER_PATH_FORM = "tinker://<training_run_id>/<weights|sampler_weights|external_weights>/<name>"
 RESERVED_CLASS_NAMES = frozenset({"Endpoint", "PathParam", "RequestOptions", "SyncResource", "AsyncResource"})
 _PRIMITIVES: dict[str, tuple[str, ParamKind]] = {
     "string": ("str", "str"),
@@ -75,6 +80,7 @@ class _Builder:
         resources = tuple(
             self.resource(tag, entries, tag_docs.get(tag, "")) for tag, entries in by_tag.items()
         )
+        rest_methods = tuple(self.rest_methods(resources))
         servers = self.spec.data.get("servers") or [{}]
         base_url = servers[0].get("url", "")
         if not re.match(r"^https?://", base_url):
@@ -91,6 +97,7 @@ class _Builder:
             base_url=Value.of(base_url.rstrip("/")),
             resources=resources,
             models=models,
+            rest_methods=rest_methods,
         )
 
     def raw_operations(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -107,7 +114,20 @@ class _Builder:
             elif name in RESERVED_CLASS_NAMES:
                 self.fail(pointer, f"schema name {name!r} is reserved by the generated runtime")
             else:
-                yield Model(ClassName(name), dict(schema), self.spec.line(pointer))
+                yield Model(
+                    ClassName(name), dict(schema), self.spec.line(pointer), self.aliases(pointer, schema)
+                )
+
+    def aliases(self, pointer: str, schema: Mapping[str, Any]) -> tuple[tuple[PythonIdentifier, str], ...]:
+        declared = schema.get("x-tinker-aliases", {})
+        properties = schema.get("properties", {})
+        where = pointer_join(pointer, "x-tinker-aliases")
+        for alias, target in declared.items():
+            if target not in properties:
+                self.fail(pointer_join(where, alias), f"{target!r} is not a property of this schema")
+            if alias in properties:
+                self.fail(pointer_join(where, alias), f"alias {alias!r} is already a property")
+        return tuple((PythonIdentifier(a), t) for a, t in declared.items())
 
     # ------------------------------------------------------------- resource
 
@@ -424,8 +444,66 @@ class _Builder:
         ext = raw.get("x-tinker-rest")
         if ext is None:
             return None
-        tinker_path = ext.get("tinker-path")
-        return RestName(PythonIdentifier(ext["name"]), PythonIdentifier(tinker_path) if tinker_path else None)
+        name = ext.get("name")
+        return RestName(
+            PythonIdentifier(name) if name else None,
+            tuple(PythonIdentifier(n) for n in ext.get("tinker-path", [])),
+        )
+
+    # -------------------------------------------------------------- RestClient
+
+    def rest_methods(self, resources: tuple[Resource, ...]) -> Iterator[RestMethod]:
+        seen: dict[str, str] = {}
+        for op in (op for r in resources for op in r.operations if op.rest):
+            pointer = self.operation_pointer(op)
+            assert op.rest is not None
+            variants = [(op.rest.name, False)] if op.rest.name else []
+            variants += [(name, True) for name in op.rest.tinker_path]
+            for name, from_path in variants:
+                where = pointer_join(pointer, "x-tinker-rest")
+                clash = seen.get(name) or seen.get(name + "_async")
+                if clash or name in RESERVED_REST_NAMES:
+                    self.fail(where, f"RestClient method {name!r} is taken ({clash or 'by the runtime'})")
+                seen[name] = seen[name + "_async"] = where
+                method = self.rest_method(where, name, op, from_path)
+                if method is not None:
+                    yield method
+
+    def operation_pointer(self, op: Operation) -> str:
+        return pointer_join("", "paths", op.path.raw, op.http_method.lower())
+
+    def rest_method(self, where: str, name: str, op: Operation, from_path: bool) -> RestMethod | None:
+        params = [RestParam(p.name, p.annotation, p.default) for p in op.params]
+        params += [RestParam(f.name, f.annotation, f.default) for f in (op.body.arguments if op.body else ())]
+        arguments = [(p.name, str(p.name)) for p in params]
+        summary = op.summary
+        if from_path:
+            filled = [p for p in op.params if p.location == "path"]
+            unknown = [p.wire_name.raw for p in filled if p.wire_name.raw not in TINKER_PATH_FIELDS]
+            if unknown or not filled:
+                self.fail(where, f"a tinker path cannot fill the path parameters of {op.path.raw}")
+                return None
+            by_name = {p.name: p for p in filled}
+            params = [RestParam(PythonIdentifier("tinker_path"), "str", None)] + [
+                p for p in params if p.name not in by_name
+            ]
+            arguments = [
+                (a, f"parsed.{by_name[a].wire_name.raw}" if a in by_name else e) for a, e in arguments
+            ]
+            summary += " The checkpoint is given as a tinker path: " + TINKER_PATH_FORM + "."
+        params.sort(key=lambda p: p.default is not None)
+        return RestMethod(
+            name=PythonIdentifier(name),
+            operation=op,
+            from_tinker_path=from_path,
+            params=tuple(params),
+            arguments=tuple(arguments),
+            docstring=docstring(
+                summary,
+                "Returns a future: .result(timeout=None) blocks, and `await future` works in async"
+                f" code. {name}_async is the coroutine variant.",
+            ),
+        )
 
     # ---------------------------------------------------------- annotations
 

@@ -26,6 +26,7 @@ _REF = {
 
 OPERATION = "operation"
 PARAMETER = "parameter"
+SCHEMA = "components schema"
 
 EXTENSIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "x-tinker-future": (
@@ -67,10 +68,17 @@ EXTENSIONS: dict[str, tuple[str, dict[str, Any]]] = {
         OPERATION,
         {
             "type": "object",
-            "required": ["name"],
+            "minProperties": 1,
             "additionalProperties": False,
-            "properties": {"name": _IDENTIFIER, "tinker-path": _IDENTIFIER},
+            "properties": {
+                "name": _IDENTIFIER,
+                "tinker-path": {"type": "array", "minItems": 1, "uniqueItems": True, "items": _IDENTIFIER},
+            },
         },
+    ),
+    "x-tinker-aliases": (
+        SCHEMA,
+        {"type": "object", "minProperties": 1, "additionalProperties": _IDENTIFIER},
     ),
     "x-tinker-multi-segment": (PARAMETER, {"type": "boolean"}),
 }
@@ -78,6 +86,7 @@ EXTENSIONS: dict[str, tuple[str, dict[str, Any]]] = {
 _PLACES = {
     OPERATION: re.compile(r"^/paths/[^/]+/(get|put|post|delete|patch|head|options|trace)$"),
     PARAMETER: re.compile(r"^(/components/parameters/[^/]+|/paths/[^/]+(/[a-z]+)?/parameters/\d+)$"),
+    SCHEMA: re.compile(r"^/components/schemas/[^/]+$"),
 }
 
 

@@ -134,8 +134,8 @@ class Pagination:
 
 @dataclass(frozen=True)
 class RestName:
-    name: PythonIdentifier
-    tinker_path: PythonIdentifier | None
+    name: PythonIdentifier | None
+    tinker_path: tuple[PythonIdentifier, ...]
 
 
 @dataclass(frozen=True)
@@ -186,6 +186,35 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class RestParam:
+    """A parameter of a RestClient method (all positional-or-keyword, as the seed documents)."""
+
+    name: PythonIdentifier
+    annotation: str
+    default: Value | None
+
+
+@dataclass(frozen=True)
+class RestMethod:
+    """A method of the seed RestClient facade: one resource method, maybe via a tinker path."""
+
+    name: PythonIdentifier
+    operation: Operation
+    from_tinker_path: bool
+    params: tuple[RestParam, ...]
+    arguments: tuple[tuple[str, str], ...]  # (resource method argument, expression)
+    docstring: str
+
+    @property
+    def returns(self) -> str:
+        return self.operation.returns(is_async=False, is_raw=False)
+
+    @property
+    def async_returns(self) -> str:
+        return self.operation.returns(is_async=True, is_raw=False)
+
+
+@dataclass(frozen=True)
 class Resource:
     name: PythonIdentifier
     class_name: ClassName
@@ -218,6 +247,7 @@ class Model:
     name: ClassName
     schema: dict[str, Any] = field(hash=False, compare=False)
     line: int = 0
+    aliases: tuple[tuple[PythonIdentifier, str], ...] = ()  # (alias property, field it reads)
 
 
 @dataclass(frozen=True)
@@ -229,6 +259,27 @@ class Api:
     base_url: Value
     resources: tuple[Resource, ...]
     models: tuple[Model, ...]
+    rest_methods: tuple[RestMethod, ...] = ()
+
+    @property
+    def rest_annotations(self) -> str:
+        return " ".join(m.returns + " " + " ".join(p.annotation for p in m.params) for m in self.rest_methods)
+
+    @property
+    def rest_typing_imports(self) -> tuple[str, ...]:
+        names = ["TYPE_CHECKING"] if self.rest_imports else []
+        return (*names, "Any", *(n for n in ("Literal",) if re.search(rf"\b{n}\b", self.rest_annotations)))
+
+    @property
+    def rest_needs_datetime(self) -> bool:
+        return "datetime." in self.rest_annotations
+
+    @property
+    def rest_imports(self) -> tuple[str, ...]:
+        """Model names the RestClient annotations mention."""
+        text = self.rest_annotations
+        names = {m.name for m in self.models}
+        return tuple(sorted({n for n in re.findall(r"\b[A-Z][A-Za-z0-9]*\b", text) if n in names}))
 
     @property
     def operations(self) -> tuple[Operation, ...]:

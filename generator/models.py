@@ -8,6 +8,7 @@ still forbids them.
 
 from __future__ import annotations
 
+import ast
 import json
 import warnings
 from collections.abc import Mapping
@@ -38,7 +39,49 @@ def models_source(api: Api, header: str) -> str:
             problem = Problem(api.spec_file, 1, "/components/schemas", f"datamodel-code-generator: {exc}")
             raise SpecError([problem]) from None
     assert isinstance(source, str)
-    return source
+    return add_aliases(source, {m.name: m.aliases for m in api.models if m.aliases})
+
+
+def add_aliases(source: str, aliases: Mapping[str, tuple[tuple[str, str], ...]]) -> str:
+    """Read-only alias properties (x-tinker-aliases) appended to their classes.
+
+    The generated module is parsed, so each property lands at the end of its class and
+    returns the aliased field's own annotation; names were validated in the build stage.
+    """
+    if not aliases:
+        return source
+    lines = source.splitlines()
+    tree = ast.parse(source)
+    inserts: list[tuple[int, list[str]]] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name in aliases:
+            fields = {
+                item.target.id: ast.get_source_segment(source, item.annotation)
+                for item in node.body
+                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+            }
+            block = []
+            for alias, target in aliases[node.name]:
+                block += [
+                    "",
+                    "    @property",
+                    f"    def {alias}(self) -> {_unannotated(fields[target])}:",
+                    f'        """The same as `{target}`."""',
+                    f"        return self.{target}",
+                ]
+            inserts.append((node.end_lineno or len(lines), block))
+    for end, block in sorted(inserts, reverse=True):
+        lines[end:end] = block
+    return "\n".join(lines) + "\n"
+
+
+def _unannotated(annotation: str | None) -> str:
+    """`Annotated[X, Field(...)]` → `X`; anything else as it is."""
+    node = ast.parse(annotation or "Any", mode="eval").body
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "Annotated":
+        first = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+        return ast.unparse(first)
+    return annotation or "Any"
 
 
 def _generate(document: dict[str, Any], header: str) -> object:

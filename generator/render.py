@@ -35,6 +35,7 @@ def render_sources(api: Api, header: str, provenance: str, errors: list[str]) ->
             api=api, provenance=provenance, errors=errors, exports=package_exports(errors)
         ),
         "_client.py": env.get_template("client.py.jinja").render(api=api, header=header),
+        "rest_client.py": env.get_template("rest_client.py.jinja").render(api=api, header=header),
         "resources/__init__.py": f'{header}\n"""The resources of the client, one module each."""\n',
     }
     template = env.get_template("resource.py.jinja")
@@ -45,6 +46,7 @@ def render_sources(api: Api, header: str, provenance: str, errors: list[str]) ->
 
 def package_exports(errors: list[str]) -> list[str]:
     runtime = ["AsyncFuture", "Future", "RawResponse", "RequestOptions", "RetryPolicy"]
+    runtime += ["APIFuture", "ParsedCheckpointTinkerPath", "RestClient", "ServiceClient", "parse_tinker_path"]
     return sorted(["AsyncTinker", "DEFAULT_BASE_URL", "Tinker", *runtime, *errors])
 
 

@@ -88,7 +88,7 @@ CASES = {
     "unknown extension": (
         edit("      x-tinker-future:", "      x-tinker-futur:"),
         [
-            "27: /paths/~1things/post/x-tinker-futur: unknown extension x-tinker-futur; known: x-tinker-future,"
+            "27: /paths/~1things/post/x-tinker-futur: unknown extension x-tinker-futur; known: x-tinker-aliases, x-tinker-future,"
             " x-tinker-multi-segment, x-tinker-pagination, x-tinker-redirect, x-tinker-rest"
         ],
     ),
@@ -110,6 +110,30 @@ CASES = {
         [
             "43: /components/schemas/thing-record: schema name 'thing-record' must be a PascalCase Python class name"
         ],
+    ),
+    "tinker-path variant without checkpoint path parameters": (
+        edit(
+            "      x-tinker-future:",
+            "      x-tinker-rest: {tinker-path: [create_from_tinker_path]}\n      x-tinker-future:",
+        ),
+        ["27: /paths/~1things/post/x-tinker-rest: a tinker path cannot fill the path parameters of /things"],
+    ),
+    "RestClient method named twice": (
+        edit(
+            "      summary: Get a thing.",
+            "      summary: Get a thing.\n      x-tinker-rest: {name: get_thing}",
+        ).replace("      x-tinker-future:", "      x-tinker-rest: {name: get_thing}\n      x-tinker-future:"),
+        [
+            "28: /paths/~1things/post/x-tinker-rest: RestClient method 'get_thing' is taken"
+            " (/paths/~1things~1{thing_id}/get/x-tinker-rest)"
+        ],
+    ),
+    "alias of a missing property": (
+        edit(
+            "    Thing:\n      type: object\n",
+            "    Thing:\n      type: object\n      x-tinker-aliases: {id: thing}\n",
+        ),
+        ["45: /components/schemas/Thing/x-tinker-aliases/id: 'thing' is not a property of this schema"],
     ),
     "header parameter": (
         edit("          in: path\n", "          in: path\n").replace(

@@ -395,6 +395,11 @@ class CheckpointArchiveUrlResponse(BaseModel):
     When the URL expires.
     """
 
+    @property
+    def expires_at(self) -> datetime:
+        """The same as `expires`."""
+        return self.expires
+
 
 class EncodedTextChunk(BaseModel):
     model_config = ConfigDict(
