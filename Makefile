@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT := generated/tinker_client
 
-.PHONY: generate check test lint clean
+.PHONY: generate check test lint api-diff clean
 
 $(STAMP): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,18 @@ lint: $(STAMP) ## ruff on the generator, templates' runtime and tests; mypy --st
 	$(BIN)/ruff check generator templates/runtime tests
 	$(BIN)/mypy generator
 	cd generated && ../$(BIN)/mypy --strict tinker_client
+
+# The API change since BASE (default: origin/main, else the previous commit), judged for the
+# Python client. The old spec is read from git; nothing is checked out.
+BASE ?= $(shell git rev-parse -q --verify origin/main >/dev/null && echo origin/main || echo HEAD~1)
+ACCEPTED := spec/accepted-breaks.yaml
+FORMAT ?= text
+
+api-diff: $(STAMP) ## judge the API change of spec/tinker.yaml since BASE
+	@old=$$(mktemp); trap 'rm -f $$old' EXIT; \
+	git show "$(BASE):spec/tinker.yaml" > $$old || exit 2; \
+	$(BIN)/python -m generator diff $$old spec/tinker.yaml --old-name "$(BASE):spec/tinker.yaml" \
+		--format $(FORMAT) $(if $(wildcard $(ACCEPTED)),--accept $(ACCEPTED))
 
 clean:
 	rm -rf $(VENV)

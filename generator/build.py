@@ -17,6 +17,7 @@ from .ir import (
     ClassName,
     Future,
     Model,
+    ModelField,
     Operation,
     Pagination,
     Param,
@@ -107,6 +108,7 @@ class _Builder:
                     yield pointer_join("", "paths", path, method), item[method]
 
     def models(self) -> Iterator[Model]:
+        roles = self.roles()
         for name, schema in self.schemas.items():
             pointer = pointer_join(SCHEMAS, name)
             if not ClassName.PATTERN.match(name):
@@ -114,9 +116,81 @@ class _Builder:
             elif name in RESERVED_CLASS_NAMES:
                 self.fail(pointer, f"schema name {name!r} is reserved by the generated runtime")
             else:
-                yield Model(
-                    ClassName(name), dict(schema), self.spec.line(pointer), self.aliases(pointer, schema)
+                yield self.model(name, pointer, schema, roles.get(name, frozenset()))
+
+    def model(self, name: str, pointer: str, schema: Mapping[str, Any], roles: frozenset[str]) -> Model:
+        """A model with the surface facts the API report and the diff compare."""
+        kind: Any = "other"
+        fields: list[ModelField] = []
+        members: list[str] = []
+        discriminator = schema.get("discriminator", {}).get("propertyName")
+        if schema.get("type") == "object" and "properties" in schema:
+            kind = "object"
+            required = set(schema.get("required", []))
+            for prop, prop_schema in schema["properties"].items():
+                where = pointer_join(pointer, "properties", prop)
+                default = prop_schema.get("default")
+                fields.append(
+                    ModelField(
+                        name=prop,
+                        annotation=self.annotation(prop_schema, where),
+                        required=prop in required,
+                        default=None if prop in required or default is None else Value.of(default),
+                        line=self.spec.line(where),
+                    )
                 )
+        elif "oneOf" in schema or "anyOf" in schema:
+            kind = "union"
+            key = "oneOf" if "oneOf" in schema else "anyOf"
+            members = [self.annotation(m, pointer_join(pointer, key, i)) for i, m in enumerate(schema[key])]
+        elif "enum" in schema:
+            kind = "enum"
+            members = [repr(v) for v in schema["enum"]]
+        return Model(
+            ClassName(name),
+            dict(schema),
+            self.spec.line(pointer),
+            self.aliases(pointer, schema),
+            kind,
+            tuple(fields),
+            tuple(members),
+            discriminator,
+            roles,
+        )
+
+    def roles(self) -> dict[str, frozenset[str]]:
+        """For each schema, whether requests send it, responses carry it, or both."""
+        found: dict[str, set[str]] = {}
+        for pointer, raw in self.raw_operations():
+            path_item = self.spec.get(pointer.rsplit("/", 1)[0])
+            self.mark([path_item.get("parameters", []), raw.get("parameters", [])], "request", found)
+            body = raw.get("requestBody")
+            if body is not None:
+                node, _ = self.spec.deref(body, pointer)
+                self.mark(node.get("content", {}), "request", found)
+            responses = [*raw.get("responses", {}).values(), raw.get("x-tinker-future", {})]
+            for response in responses:
+                node, _ = self.spec.deref(response, pointer)
+                self.mark(node, "response", found)
+        return {name: frozenset(r) for name, r in found.items()}
+
+    def mark(self, node: Any, role: str, found: dict[str, set[str]]) -> None:
+        """Add `role` to every schema `node` references, transitively."""
+        if isinstance(node, Mapping):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#" + SCHEMAS + "/"):
+                self.mark(self.spec.get(ref), role, found)  # a shared parameter, body or response
+            elif isinstance(ref, str):
+                name = ref.rsplit("/", 1)[1]
+                if role in found.setdefault(name, set()):
+                    return
+                found[name].add(role)
+                self.mark(self.schemas.get(name, {}), role, found)
+            for value in node.values():
+                self.mark(value, role, found)
+        elif isinstance(node, list):
+            for value in node:
+                self.mark(value, role, found)
 
     def aliases(self, pointer: str, schema: Mapping[str, Any]) -> tuple[tuple[PythonIdentifier, str], ...]:
         declared = schema.get("x-tinker-aliases", {})
@@ -301,6 +375,7 @@ class _Builder:
             choices=Value.of(tuple(choices)) if choices else None,
             multi_segment=bool(node.get("x-tinker-multi-segment", False)),
             description=" ".join(str(node.get("description", "")).split()),
+            line=self.spec.line(where),
         )
 
     def param_kind(self, pointer: str, schema: Mapping[str, Any]) -> ParamKind:
@@ -369,6 +444,7 @@ class _Builder:
             default=signature_default,
             fixed=Value.of(fixed) if fixed is not None else None,
             description=" ".join(str(schema.get("description", "")).split()),
+            line=self.spec.line(pointer),
         )
 
     def response(self, pointer: str, raw: Mapping[str, Any]) -> ClassName | None:

@@ -7,8 +7,13 @@ import sys
 import time
 from pathlib import Path
 
+from . import diff as api_changes
+from .build import build
 from .errors import SpecError
+from .load import load
 from .pipeline import generate
+from .review import Review, accept, render
+from .surface import surface
 from .write import compare, unified_diff, write_tree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +32,23 @@ def main(argv: list[str] | None = None) -> int:
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="the OpenAPI document")
         sub.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the package folder")
+    diff_command = commands.add_parser(
+        "diff",
+        help="judge the API change between two specs for the Python client",
+        description="Exit 0 when nothing breaking, 1 when a break is not accepted, 2 on bad input.",
+    )
+    diff_command.add_argument("old", type=Path, help="the spec before")
+    diff_command.add_argument("new", type=Path, help="the spec after")
+    diff_command.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    diff_command.add_argument(
+        "--accept", type=Path, help="YAML list of accepted breaks: {symbol, rule, reason}"
+    )
+    diff_command.add_argument(
+        "--old-name", help="how to name the old spec in the report (e.g. main:spec/tinker.yaml)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "diff":
+        return api_diff(args)
     started = time.perf_counter()
     try:
         output = generate(args.spec, _display(args.spec))
@@ -53,6 +74,21 @@ def main(argv: list[str] | None = None) -> int:
         f" {diff.count} file(s) changed in {_display(args.out)} ({time.perf_counter() - started:.1f} s)"
     )
     return 0
+
+
+def api_diff(args: argparse.Namespace) -> int:
+    old_name = args.old_name or _display(args.old)
+    try:
+        old = surface(build(load(args.old, old_name)))
+        new = surface(build(load(args.new, _display(args.new))))
+        changes = accept(api_changes.compare(old, new), args.accept)
+    except SpecError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    review = Review(changes, old_name, _display(args.new))
+    sys.stdout.write(render(review, args.format))
+    return review.exit_code
 
 
 def _display(path: Path) -> str:

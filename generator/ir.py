@@ -85,6 +85,7 @@ class Param:
     choices: Value | None
     multi_segment: bool
     description: str
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class BodyField:
     default: Value | None
     fixed: Value | None
     description: str
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -243,11 +245,30 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class ModelField:
+    """A property of an object model, as the generated class exposes it."""
+
+    name: str
+    annotation: str
+    required: bool
+    default: Value | None
+    line: int
+
+
+ModelKind = Literal["object", "union", "enum", "other"]
+
+
+@dataclass(frozen=True)
 class Model:
     name: ClassName
     schema: dict[str, Any] = field(hash=False, compare=False)
     line: int = 0
     aliases: tuple[tuple[PythonIdentifier, str], ...] = ()  # (alias property, field it reads)
+    kind: ModelKind = "other"
+    fields: tuple[ModelField, ...] = ()
+    members: tuple[str, ...] = ()  # union members (annotations), enum values (repr)
+    discriminator: str | None = None
+    roles: frozenset[str] = frozenset()  # "request" and/or "response"
 
 
 @dataclass(frozen=True)

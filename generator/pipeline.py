@@ -11,7 +11,10 @@ from .format import format_source
 from .ir import Api
 from .load import load
 from .models import models_source
-from .render import RUNTIME, render_sources, runtime_files
+from .render import RUNTIME, render_api_report, render_sources, runtime_files
+from .surface import surface
+
+PACKAGE = "tinker_client"
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ def generate(spec_path: Path, display_name: str | None = None) -> Output:
     sources["types.py"] = models_source(api, header)
     files = {path: format_source(source, path).encode() for path, source in sources.items()}
     files.update(runtime_files())
+    files["api.md"] = render_api_report(surface(api), PACKAGE).encode()
     return Output(api, dict(sorted(files.items())))
 
 

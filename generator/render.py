@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 
 from .ir import Api
+from .surface import Method, Surface
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 RUNTIME = TEMPLATES / "runtime"
@@ -42,6 +43,19 @@ def render_sources(api: Api, header: str, provenance: str, errors: list[str]) ->
     for resource in api.resources:
         files[f"resources/{resource.name}.py"] = template.render(resource=resource, header=header)
     return files
+
+
+def render_api_report(report: Surface, package: str) -> str:
+    """api.md: every resource, method, signature and model, in a stable order."""
+    groups: dict[str, list[Method]] = {}
+    for method in report.methods.values():
+        groups.setdefault(method.group, []).append(method)
+    models = sorted(report.models.values(), key=lambda m: m.name)
+    return (
+        environment()
+        .get_template("api.md.jinja")
+        .render(surface=report, package=package, groups=list(groups.items()), models=models)
+    )
 
 
 def package_exports(errors: list[str]) -> list[str]:

@@ -1,0 +1,186 @@
+"""The Python surface of the generated package, as plain comparable data.
+
+One view serves two readers: `api.md` (rendered from it, committed, so a PR shows the API
+diff) and `python -m generator diff` (which compares two of them rule by rule).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .ir import Api, Model, Operation, RestMethod
+
+POSITIONAL = "positional"
+KEYWORD = "keyword"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    annotation: str
+    kind: str  # POSITIONAL or KEYWORD
+    default: str | None  # Python code; None when required
+    line: int = 0
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+    def __str__(self) -> str:
+        text = f"{self.name}: {self.annotation}"
+        return text if self.default is None else f"{text} = {self.default}"
+
+
+@dataclass(frozen=True)
+class Method:
+    symbol: str  # the Python call path, e.g. client.weights.save
+    group: str  # the resource, or RestClient
+    http: str  # e.g. POST /api/v1/save_weights
+    parameters: tuple[Parameter, ...]
+    returns: str
+    future: str | None  # what a long-running operation resolves to
+    pages: str | None  # the page iterator method, for paginated lists
+    line: int
+
+    @property
+    def signature(self) -> str:
+        positional = [str(p) for p in self.parameters if p.kind == POSITIONAL]
+        keyword = [str(p) for p in self.parameters if p.kind == KEYWORD]
+        parts = positional + (["*", *keyword] if keyword else [])
+        return f"{self.symbol}({', '.join(parts)}) -> {self.returns}"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    annotation: str
+    required: bool
+    default: str | None
+    line: int
+
+    def __str__(self) -> str:
+        text = f"{self.name}: {self.annotation}"
+        if self.required:
+            return f"{text} (required)"
+        return f"{text} = {self.default}" if self.default is not None else f"{text} (optional)"
+
+
+@dataclass(frozen=True)
+class ModelSurface:
+    name: str
+    kind: str
+    fields: tuple[Field, ...]
+    members: tuple[str, ...]
+    discriminator: str | None
+    roles: frozenset[str]
+    line: int
+
+    @property
+    def role_text(self) -> str:
+        return " and ".join(sorted(self.roles)) or "unused"
+
+
+@dataclass(frozen=True)
+class Surface:
+    spec_file: str
+    methods: dict[str, Method]
+    models: dict[str, ModelSurface]
+
+
+def surface(api: Api) -> Surface:
+    methods = [_method(op) for op in api.operations] + [_rest_method(m) for m in api.rest_methods]
+    return Surface(
+        api.spec_file,
+        {m.symbol: m for m in methods},
+        {model.name: _model(model) for model in api.models},
+    )
+
+
+def _method(op: Operation) -> Method:
+    parameters = [Parameter(p.name, p.annotation, POSITIONAL, _code(p.default), p.line) for p in op.params]
+    if op.body is not None:
+        parameters += [
+            Parameter(f.name, f.annotation, KEYWORD, _code(f.default), f.line) for f in op.body.arguments
+        ]
+    return Method(
+        symbol=f"client.{op.resource}.{op.name}",
+        group=op.resource,
+        http=f"{op.http_method} {op.path.raw}",
+        parameters=tuple(parameters),
+        returns=op.returns(is_async=False, is_raw=False),
+        future=op.future.result if op.future else None,
+        pages=f"{op.pagination.method}() -> Iterator[{op.pagination.item_annotation}]"
+        if op.pagination
+        else None,
+        line=op.line,
+    )
+
+
+def _rest_method(method: RestMethod) -> Method:
+    op = method.operation
+    return Method(
+        symbol=f"RestClient.{method.name}",
+        group="RestClient",
+        http=f"{op.http_method} {op.path.raw}",
+        parameters=tuple(
+            Parameter(p.name, p.annotation, POSITIONAL, _code(p.default), _line(p.name, op))
+            for p in method.params
+        ),
+        returns=f"APIFuture[{method.returns}]",
+        future=op.future.result if op.future else None,
+        pages=None,
+        line=op.line,
+    )
+
+
+def _model(model: Model) -> ModelSurface:
+    return ModelSurface(
+        name=model.name,
+        kind=model.kind,
+        fields=tuple(Field(f.name, f.annotation, f.required, _code(f.default), f.line) for f in model.fields),
+        members=model.members,
+        discriminator=model.discriminator,
+        roles=model.roles,
+        line=model.line,
+    )
+
+
+def _line(name: str, op: Operation) -> int:
+    """The spec line of the operation's parameter or body field `name` (else the operation's)."""
+    lines: dict[str, int] = {p.name: p.line for p in op.params}
+    lines.update({f.name: f.line for f in (op.body.fields if op.body else ())})
+    return lines.get(name, op.line)
+
+
+def _code(value: object) -> str | None:
+    return None if value is None else str(getattr(value, "code", value))
+
+
+def members(annotation: str) -> frozenset[str]:
+    """The alternatives of a type: `Literal['a', 'b'] | None` → {"'a'", "'b'", "None"}."""
+    result: set[str] = set()
+    for part in _split_top(annotation, "|"):
+        match = re.fullmatch(r"Literal\[(.*)\]", part)
+        if match:
+            result.update(f"Literal[{value}]" for value in _split_top(match.group(1), ","))
+        else:
+            result.add(part)
+    return frozenset(result)
+
+
+def _split_top(text: str, separator: str) -> list[str]:
+    """`text` split on `separator` outside brackets, each part stripped."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        if char == separator and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    return [p for p in parts if p]
