@@ -26,7 +26,7 @@ test: $(STAMP) ## the whole suite: generator, golden, mypy --strict of the outpu
 lint: $(STAMP) ## ruff on the generator, templates' runtime and tests; mypy --strict on the generator
 	$(BIN)/ruff check generator templates/runtime tests
 	$(BIN)/mypy generator
-	cd generated && ../$(BIN)/mypy --strict tinker_client
+	cd generated && ../$(BIN)/mypy --strict --python-version 3.10 tinker_client
 
 # The API change since BASE (default: origin/main, else the previous commit), judged for the
 # Python client. The old spec is read from git; nothing is checked out.

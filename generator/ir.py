@@ -170,16 +170,16 @@ class Operation:
         """The type the server's answer parses to."""
         return self.response or "None"
 
-    def returns(self, is_async: bool, is_raw: bool) -> str:
+    def returns(self, is_async: bool) -> str:
         """The type the generated method returns (futures wrap the answer in a handle)."""
-        value = self.return_annotation
         if self.future is not None:
-            value = f"{'AsyncFuture' if is_async else 'Future'}[{self.future.result}]"
-        return f"RawResponse[{value}]" if is_raw else value
+            return f"{'AsyncFuture' if is_async else 'Future'}[{self.future.result}]"
+        return self.return_annotation
 
-    def client_call(self, is_raw: bool) -> str:
+    @property
+    def client_call(self) -> str:
         """The client method the generated method delegates to."""
-        return ("start_future" if self.future else "request") + ("_raw" if is_raw else "")
+        return "start_future" if self.future else "request"
 
     @property
     def page_params(self) -> tuple[Param, ...]:
@@ -209,11 +209,11 @@ class RestMethod:
 
     @property
     def returns(self) -> str:
-        return self.operation.returns(is_async=False, is_raw=False)
+        return self.operation.returns(is_async=False)
 
     @property
     def async_returns(self) -> str:
-        return self.operation.returns(is_async=True, is_raw=False)
+        return self.operation.returns(is_async=True)
 
 
 @dataclass(frozen=True)

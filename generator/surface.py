@@ -108,7 +108,7 @@ def _method(op: Operation) -> Method:
         group=op.resource,
         http=f"{op.http_method} {op.path.raw}",
         parameters=tuple(parameters),
-        returns=op.returns(is_async=False, is_raw=False),
+        returns=op.returns(is_async=False),
         future=op.future.result if op.future else None,
         pages=f"{op.pagination.method}() -> Iterator[{op.pagination.item_annotation}]"
         if op.pagination

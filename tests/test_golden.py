@@ -42,7 +42,7 @@ def test_output_has_no_absolute_paths_or_timestamps() -> None:
 
 def test_generated_package_passes_mypy_strict() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "tinker_client"],
+        [sys.executable, "-m", "mypy", "--strict", "--python-version", "3.10", "--no-incremental", "tinker_client"],
         cwd=GENERATED,
         capture_output=True,
         text=True,

@@ -15,8 +15,8 @@ import os
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Any, TypeVar, cast
 
 import httpx
 
@@ -24,7 +24,7 @@ from ._endpoint import Endpoint, Prepared, RequestOptions, prepare
 from ._errors import APIConnectionError, APITimeoutError, FutureTimeoutError, TinkerError
 from ._futures import POLL_TIMEOUT, RETRIEVE_PATH, Again, AsyncFuture, Future, FutureSpec, poll_step
 from ._resource import AsyncResource, SyncResource
-from ._response import RawResponse, parse_response
+from ._response import RawResponse, parse_response, raw_requested
 from ._retry import RetryPolicy
 
 T = TypeVar("T")
@@ -213,13 +213,7 @@ class SyncAPIClient(BaseClient):
     def request(self, endpoint: Endpoint[T], args: Mapping[str, object], options: RequestOptions | None) -> T:
         """Send one call of `endpoint` (with retries) and return its parsed result."""
         response = self._send(endpoint, prepare(endpoint, args), options or {})
-        return parse_response(endpoint, response)
-
-    def request_raw(
-        self, endpoint: Endpoint[T], args: Mapping[str, object], options: RequestOptions | None
-    ) -> RawResponse[T]:
-        response = self._send(endpoint, prepare(endpoint, args), options or {})
-        return RawResponse(response, lambda: parse_response(endpoint, response))
+        return _answer(response, lambda: parse_response(endpoint, response))
 
     def start_future(
         self,
@@ -229,17 +223,8 @@ class SyncAPIClient(BaseClient):
         options: RequestOptions | None,
     ) -> Future[R]:
         """Send a long-running call; the handle polls for its result."""
-        return Future(self, spec, self.request(endpoint, args, options))
-
-    def start_future_raw(
-        self,
-        endpoint: Endpoint[Any],
-        spec: FutureSpec[R],
-        args: Mapping[str, object],
-        options: RequestOptions | None,
-    ) -> RawResponse[Future[R]]:
         response = self._send(endpoint, prepare(endpoint, args), options or {})
-        return RawResponse(response, lambda: Future(self, spec, parse_response(endpoint, response)))
+        return _answer(response, lambda: Future(self, spec, parse_response(endpoint, response)))
 
     def paginate(
         self, endpoint: Endpoint[Any], args: Mapping[str, object], items: str, options: RequestOptions | None
@@ -348,13 +333,7 @@ class AsyncAPIClient(BaseClient):
     ) -> T:
         """Send one call of `endpoint` (with retries) and return its parsed result."""
         response = await self._send(endpoint, prepare(endpoint, args), options or {})
-        return parse_response(endpoint, response)
-
-    async def request_raw(
-        self, endpoint: Endpoint[T], args: Mapping[str, object], options: RequestOptions | None
-    ) -> RawResponse[T]:
-        response = await self._send(endpoint, prepare(endpoint, args), options or {})
-        return RawResponse(response, lambda: parse_response(endpoint, response))
+        return _answer(response, lambda: parse_response(endpoint, response))
 
     async def start_future(
         self,
@@ -364,17 +343,8 @@ class AsyncAPIClient(BaseClient):
         options: RequestOptions | None,
     ) -> AsyncFuture[R]:
         """Send a long-running call; the handle polls for its result."""
-        return AsyncFuture(self, spec, await self.request(endpoint, args, options))
-
-    async def start_future_raw(
-        self,
-        endpoint: Endpoint[Any],
-        spec: FutureSpec[R],
-        args: Mapping[str, object],
-        options: RequestOptions | None,
-    ) -> RawResponse[AsyncFuture[R]]:
         response = await self._send(endpoint, prepare(endpoint, args), options or {})
-        return RawResponse(response, lambda: AsyncFuture(self, spec, parse_response(endpoint, response)))
+        return _answer(response, lambda: AsyncFuture(self, spec, parse_response(endpoint, response)))
 
     async def paginate(
         self, endpoint: Endpoint[Any], args: Mapping[str, object], items: str, options: RequestOptions | None
@@ -451,6 +421,13 @@ class AsyncAPIClient(BaseClient):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+def _answer(response: httpx.Response, parse: Callable[[], T]) -> T:
+    """The parsed value, or under `with_raw_response` the response with `.parse()` for later."""
+    if raw_requested():
+        return cast(T, RawResponse(response, parse))
+    return parse()
 
 
 def _connection_error(request: httpx.Request, exc: httpx.TransportError) -> APIConnectionError:

@@ -197,73 +197,73 @@ class TinkerWithRawResponse:
     def service(self) -> ServiceWithRawResponse:
         from .resources.service import ServiceWithRawResponse
 
-        return ServiceWithRawResponse(self._client)
+        return ServiceWithRawResponse(self._client.service)
 
     @cached_property
     def models(self) -> ModelsWithRawResponse:
         from .resources.models import ModelsWithRawResponse
 
-        return ModelsWithRawResponse(self._client)
+        return ModelsWithRawResponse(self._client.models)
 
     @cached_property
     def weights(self) -> WeightsWithRawResponse:
         from .resources.weights import WeightsWithRawResponse
 
-        return WeightsWithRawResponse(self._client)
+        return WeightsWithRawResponse(self._client.weights)
 
     @cached_property
     def training(self) -> TrainingWithRawResponse:
         from .resources.training import TrainingWithRawResponse
 
-        return TrainingWithRawResponse(self._client)
+        return TrainingWithRawResponse(self._client.training)
 
     @cached_property
     def sampling(self) -> SamplingWithRawResponse:
         from .resources.sampling import SamplingWithRawResponse
 
-        return SamplingWithRawResponse(self._client)
+        return SamplingWithRawResponse(self._client.sampling)
 
     @cached_property
     def futures(self) -> FuturesWithRawResponse:
         from .resources.futures import FuturesWithRawResponse
 
-        return FuturesWithRawResponse(self._client)
+        return FuturesWithRawResponse(self._client.futures)
 
     @cached_property
     def telemetry(self) -> TelemetryWithRawResponse:
         from .resources.telemetry import TelemetryWithRawResponse
 
-        return TelemetryWithRawResponse(self._client)
+        return TelemetryWithRawResponse(self._client.telemetry)
 
     @cached_property
     def training_runs(self) -> TrainingRunsWithRawResponse:
         from .resources.training_runs import TrainingRunsWithRawResponse
 
-        return TrainingRunsWithRawResponse(self._client)
+        return TrainingRunsWithRawResponse(self._client.training_runs)
 
     @cached_property
     def checkpoints(self) -> CheckpointsWithRawResponse:
         from .resources.checkpoints import CheckpointsWithRawResponse
 
-        return CheckpointsWithRawResponse(self._client)
+        return CheckpointsWithRawResponse(self._client.checkpoints)
 
     @cached_property
     def sessions(self) -> SessionsWithRawResponse:
         from .resources.sessions import SessionsWithRawResponse
 
-        return SessionsWithRawResponse(self._client)
+        return SessionsWithRawResponse(self._client.sessions)
 
     @cached_property
     def samplers(self) -> SamplersWithRawResponse:
         from .resources.samplers import SamplersWithRawResponse
 
-        return SamplersWithRawResponse(self._client)
+        return SamplersWithRawResponse(self._client.samplers)
 
     @cached_property
     def audit(self) -> AuditWithRawResponse:
         from .resources.audit import AuditWithRawResponse
 
-        return AuditWithRawResponse(self._client)
+        return AuditWithRawResponse(self._client.audit)
 
 
 class AsyncTinker(AsyncAPIClient):
@@ -370,70 +370,70 @@ class AsyncTinkerWithRawResponse:
     def service(self) -> AsyncServiceWithRawResponse:
         from .resources.service import AsyncServiceWithRawResponse
 
-        return AsyncServiceWithRawResponse(self._client)
+        return AsyncServiceWithRawResponse(self._client.service)
 
     @cached_property
     def models(self) -> AsyncModelsWithRawResponse:
         from .resources.models import AsyncModelsWithRawResponse
 
-        return AsyncModelsWithRawResponse(self._client)
+        return AsyncModelsWithRawResponse(self._client.models)
 
     @cached_property
     def weights(self) -> AsyncWeightsWithRawResponse:
         from .resources.weights import AsyncWeightsWithRawResponse
 
-        return AsyncWeightsWithRawResponse(self._client)
+        return AsyncWeightsWithRawResponse(self._client.weights)
 
     @cached_property
     def training(self) -> AsyncTrainingWithRawResponse:
         from .resources.training import AsyncTrainingWithRawResponse
 
-        return AsyncTrainingWithRawResponse(self._client)
+        return AsyncTrainingWithRawResponse(self._client.training)
 
     @cached_property
     def sampling(self) -> AsyncSamplingWithRawResponse:
         from .resources.sampling import AsyncSamplingWithRawResponse
 
-        return AsyncSamplingWithRawResponse(self._client)
+        return AsyncSamplingWithRawResponse(self._client.sampling)
 
     @cached_property
     def futures(self) -> AsyncFuturesWithRawResponse:
         from .resources.futures import AsyncFuturesWithRawResponse
 
-        return AsyncFuturesWithRawResponse(self._client)
+        return AsyncFuturesWithRawResponse(self._client.futures)
 
     @cached_property
     def telemetry(self) -> AsyncTelemetryWithRawResponse:
         from .resources.telemetry import AsyncTelemetryWithRawResponse
 
-        return AsyncTelemetryWithRawResponse(self._client)
+        return AsyncTelemetryWithRawResponse(self._client.telemetry)
 
     @cached_property
     def training_runs(self) -> AsyncTrainingRunsWithRawResponse:
         from .resources.training_runs import AsyncTrainingRunsWithRawResponse
 
-        return AsyncTrainingRunsWithRawResponse(self._client)
+        return AsyncTrainingRunsWithRawResponse(self._client.training_runs)
 
     @cached_property
     def checkpoints(self) -> AsyncCheckpointsWithRawResponse:
         from .resources.checkpoints import AsyncCheckpointsWithRawResponse
 
-        return AsyncCheckpointsWithRawResponse(self._client)
+        return AsyncCheckpointsWithRawResponse(self._client.checkpoints)
 
     @cached_property
     def sessions(self) -> AsyncSessionsWithRawResponse:
         from .resources.sessions import AsyncSessionsWithRawResponse
 
-        return AsyncSessionsWithRawResponse(self._client)
+        return AsyncSessionsWithRawResponse(self._client.sessions)
 
     @cached_property
     def samplers(self) -> AsyncSamplersWithRawResponse:
         from .resources.samplers import AsyncSamplersWithRawResponse
 
-        return AsyncSamplersWithRawResponse(self._client)
+        return AsyncSamplersWithRawResponse(self._client.samplers)
 
     @cached_property
     def audit(self) -> AsyncAuditWithRawResponse:
         from .resources.audit import AsyncAuditWithRawResponse
 
-        return AsyncAuditWithRawResponse(self._client)
+        return AsyncAuditWithRawResponse(self._client.audit)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
 import email.utils
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, cast
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -15,8 +18,44 @@ if TYPE_CHECKING:
     from ._endpoint import Endpoint
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
-__all__ = ["RawResponse", "parse_response"]
+__all__ = ["RawResponse", "parse_response", "raw_requested", "to_async_raw", "to_raw"]
+
+# Set while a `with_raw_response` method runs: the client then answers RawResponse.
+_RAW = contextvars.ContextVar("tinker_client_raw", default=False)
+
+
+def raw_requested() -> bool:
+    return _RAW.get()
+
+
+def to_raw(method: Callable[P, T]) -> Callable[P, RawResponse[T]]:
+    """`method`, answering `RawResponse[T]` (status, headers, `.parse()` → T)."""
+
+    @functools.wraps(method)
+    def raw(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+        token = _RAW.set(True)
+        try:
+            return cast("RawResponse[T]", method(*args, **kwargs))
+        finally:
+            _RAW.reset(token)
+
+    return raw
+
+
+def to_async_raw(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[T]]]:
+    """The async `method`, answering `RawResponse[T]`."""
+
+    @functools.wraps(method)
+    async def raw(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+        token = _RAW.set(True)
+        try:
+            return cast("RawResponse[T]", await method(*args, **kwargs))
+        finally:
+            _RAW.reset(token)
+
+    return raw
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -50,7 +89,7 @@ def _from_redirect(endpoint: Endpoint[T], response: httpx.Response) -> T:
         raise APIResponseValidationError(response, parse_body(response), "redirect without a Location header")
     expires = _http_date(response.headers.get("expires"))
     if expires is None:
-        expires = datetime.now(UTC) + timedelta(seconds=redirect.default_expiry_seconds)
+        expires = datetime.now(timezone.utc) + timedelta(seconds=redirect.default_expiry_seconds)
     values: dict[str, Any] = {redirect.url_field: location, redirect.expires_field: expires}
     model: Any = endpoint.response
     return cast(T, model.model_validate(values))

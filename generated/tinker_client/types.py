@@ -465,7 +465,7 @@ class TensorData(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    data: list[int] | list[float]
+    data: list[float] | list[int]
     """
     The values, flattened row-major; for a sparse tensor only the listed values.
     """

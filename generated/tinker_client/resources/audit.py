@@ -8,7 +8,7 @@ from typing import Literal
 
 from .._endpoint import Endpoint, Param, RequestOptions
 from .._resource import AsyncResource, SyncResource
-from .._response import RawResponse
+from .._response import to_async_raw, to_raw
 from ..types import (
     AuditLogResponse,
 )
@@ -61,28 +61,11 @@ class Audit(SyncResource):
         )
 
 
-class AuditWithRawResponse(SyncResource):
-    """Audit, answering `RawResponse` (status, headers, `.parse()`)."""
+class AuditWithRawResponse:
+    """`Audit`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    def get_log(
-        self,
-        event_type: Literal["all", "checkpoints", "projects", "teams", "organizations"] = "all",
-        day: datetime.date | None = None,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[AuditLogResponse]:
-        """Get one day of the organization's audit log.
-
-        Requires the tinker-admin role (VIEW_AUDIT_LOG capability).
-        """
-        return self._client.request_raw(
-            _GET_LOG,
-            {
-                "event_type": event_type,
-                "day": day,
-            },
-            options,
-        )
+    def __init__(self, resource: Audit) -> None:
+        self.get_log = to_raw(resource.get_log)
 
 
 class AsyncAudit(AsyncResource):
@@ -109,25 +92,8 @@ class AsyncAudit(AsyncResource):
         )
 
 
-class AsyncAuditWithRawResponse(AsyncResource):
-    """Audit, answering `RawResponse` (status, headers, `.parse()`)."""
+class AsyncAuditWithRawResponse:
+    """`AsyncAudit`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    async def get_log(
-        self,
-        event_type: Literal["all", "checkpoints", "projects", "teams", "organizations"] = "all",
-        day: datetime.date | None = None,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[AuditLogResponse]:
-        """Get one day of the organization's audit log.
-
-        Requires the tinker-admin role (VIEW_AUDIT_LOG capability).
-        """
-        return await self._client.request_raw(
-            _GET_LOG,
-            {
-                "event_type": event_type,
-                "day": day,
-            },
-            options,
-        )
+    def __init__(self, resource: AsyncAudit) -> None:
+        self.get_log = to_async_raw(resource.get_log)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 from .._endpoint import Endpoint, Param, RequestOptions
 from .._resource import AsyncResource, SyncResource
-from .._response import RawResponse
+from .._response import to_async_raw, to_raw
 from ..types import (
     Checkpoint,
     CheckpointsListResponse,
@@ -184,103 +184,15 @@ class Checkpoints(SyncResource):
         )
 
 
-class CheckpointsWithRawResponse(SyncResource):
-    """Checkpoints, answering `RawResponse` (status, headers, `.parse()`)."""
+class CheckpointsWithRawResponse:
+    """`Checkpoints`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    def get_weights_info(
-        self,
-        *,
-        tinker_path: str,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[WeightsInfoResponse]:
-        """Get a checkpoint's base model and LoRA configuration from its tinker path."""
-        return self._client.request_raw(
-            _GET_WEIGHTS_INFO,
-            {
-                "tinker_path": tinker_path,
-            },
-            options,
-        )
-
-    def list(
-        self,
-        limit: int = 100,
-        offset: int = 0,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[CheckpointsListResponse]:
-        """List the checkpoints of all the caller's training runs, newest first."""
-        return self._client.request_raw(
-            _LIST,
-            {
-                "limit": limit,
-                "offset": offset,
-            },
-            options,
-        )
-
-    def publish(
-        self,
-        training_run_id: str,
-        checkpoint_id: str,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[None]:
-        """Publish a checkpoint to make it publicly accessible.
-
-        Only the exact owner of the training run may publish. 409 means the checkpoint
-        is already public.
-        """
-        return self._client.request_raw(
-            _PUBLISH,
-            {
-                "training_run_id": training_run_id,
-                "checkpoint_id": checkpoint_id,
-            },
-            options,
-        )
-
-    def unpublish(
-        self,
-        training_run_id: str,
-        checkpoint_id: str,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[None]:
-        """Unpublish a checkpoint to make it private again.
-
-        409 means the checkpoint is already private.
-        """
-        return self._client.request_raw(
-            _UNPUBLISH,
-            {
-                "training_run_id": training_run_id,
-                "checkpoint_id": checkpoint_id,
-            },
-            options,
-        )
-
-    def set_ttl(
-        self,
-        training_run_id: str,
-        checkpoint_id: str,
-        *,
-        ttl_seconds: int | None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[None]:
-        """Set or remove the time to live of a checkpoint.
-
-        ttl_seconds counts from now (3600 seconds to 10 years); null removes the expiry.
-        """
-        return self._client.request_raw(
-            _SET_TTL,
-            {
-                "training_run_id": training_run_id,
-                "checkpoint_id": checkpoint_id,
-                "ttl_seconds": ttl_seconds,
-            },
-            options,
-        )
+    def __init__(self, resource: Checkpoints) -> None:
+        self.get_weights_info = to_raw(resource.get_weights_info)
+        self.list = to_raw(resource.list)
+        self.publish = to_raw(resource.publish)
+        self.unpublish = to_raw(resource.unpublish)
+        self.set_ttl = to_raw(resource.set_ttl)
 
 
 class AsyncCheckpoints(AsyncResource):
@@ -398,100 +310,12 @@ class AsyncCheckpoints(AsyncResource):
         )
 
 
-class AsyncCheckpointsWithRawResponse(AsyncResource):
-    """Checkpoints, answering `RawResponse` (status, headers, `.parse()`)."""
+class AsyncCheckpointsWithRawResponse:
+    """`AsyncCheckpoints`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    async def get_weights_info(
-        self,
-        *,
-        tinker_path: str,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[WeightsInfoResponse]:
-        """Get a checkpoint's base model and LoRA configuration from its tinker path."""
-        return await self._client.request_raw(
-            _GET_WEIGHTS_INFO,
-            {
-                "tinker_path": tinker_path,
-            },
-            options,
-        )
-
-    async def list(
-        self,
-        limit: int = 100,
-        offset: int = 0,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[CheckpointsListResponse]:
-        """List the checkpoints of all the caller's training runs, newest first."""
-        return await self._client.request_raw(
-            _LIST,
-            {
-                "limit": limit,
-                "offset": offset,
-            },
-            options,
-        )
-
-    async def publish(
-        self,
-        training_run_id: str,
-        checkpoint_id: str,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[None]:
-        """Publish a checkpoint to make it publicly accessible.
-
-        Only the exact owner of the training run may publish. 409 means the checkpoint
-        is already public.
-        """
-        return await self._client.request_raw(
-            _PUBLISH,
-            {
-                "training_run_id": training_run_id,
-                "checkpoint_id": checkpoint_id,
-            },
-            options,
-        )
-
-    async def unpublish(
-        self,
-        training_run_id: str,
-        checkpoint_id: str,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[None]:
-        """Unpublish a checkpoint to make it private again.
-
-        409 means the checkpoint is already private.
-        """
-        return await self._client.request_raw(
-            _UNPUBLISH,
-            {
-                "training_run_id": training_run_id,
-                "checkpoint_id": checkpoint_id,
-            },
-            options,
-        )
-
-    async def set_ttl(
-        self,
-        training_run_id: str,
-        checkpoint_id: str,
-        *,
-        ttl_seconds: int | None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[None]:
-        """Set or remove the time to live of a checkpoint.
-
-        ttl_seconds counts from now (3600 seconds to 10 years); null removes the expiry.
-        """
-        return await self._client.request_raw(
-            _SET_TTL,
-            {
-                "training_run_id": training_run_id,
-                "checkpoint_id": checkpoint_id,
-                "ttl_seconds": ttl_seconds,
-            },
-            options,
-        )
+    def __init__(self, resource: AsyncCheckpoints) -> None:
+        self.get_weights_info = to_async_raw(resource.get_weights_info)
+        self.list = to_async_raw(resource.list)
+        self.publish = to_async_raw(resource.publish)
+        self.unpublish = to_async_raw(resource.unpublish)
+        self.set_ttl = to_async_raw(resource.set_ttl)

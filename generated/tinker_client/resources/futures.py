@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .._endpoint import Endpoint, RequestOptions
 from .._resource import AsyncResource, SyncResource
-from .._response import RawResponse
+from .._response import to_async_raw, to_raw
 from ..types import (
     FutureRetrieveRequest,
     FutureRetrieveResponse,
@@ -53,30 +53,11 @@ class Futures(SyncResource):
         )
 
 
-class FuturesWithRawResponse(SyncResource):
-    """Futures, answering `RawResponse` (status, headers, `.parse()`)."""
+class FuturesWithRawResponse:
+    """`Futures`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    def retrieve(
-        self,
-        *,
-        request_id: str,
-        allow_metadata_only: bool = False,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[FutureRetrieveResponse]:
-        """Poll for the result of a long-running operation.
-
-        Answers try_again while the work is queued or running, the result when done, or
-        an error object when it failed. 408 means try again; 410 means the future
-        expired.
-        """
-        return self._client.request_raw(
-            _RETRIEVE,
-            {
-                "request_id": request_id,
-                "allow_metadata_only": allow_metadata_only,
-            },
-            options,
-        )
+    def __init__(self, resource: Futures) -> None:
+        self.retrieve = to_raw(resource.retrieve)
 
 
 class AsyncFutures(AsyncResource):
@@ -105,27 +86,8 @@ class AsyncFutures(AsyncResource):
         )
 
 
-class AsyncFuturesWithRawResponse(AsyncResource):
-    """Futures, answering `RawResponse` (status, headers, `.parse()`)."""
+class AsyncFuturesWithRawResponse:
+    """`AsyncFutures`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    async def retrieve(
-        self,
-        *,
-        request_id: str,
-        allow_metadata_only: bool = False,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[FutureRetrieveResponse]:
-        """Poll for the result of a long-running operation.
-
-        Answers try_again while the work is queued or running, the result when done, or
-        an error object when it failed. 408 means try again; 410 means the future
-        expired.
-        """
-        return await self._client.request_raw(
-            _RETRIEVE,
-            {
-                "request_id": request_id,
-                "allow_metadata_only": allow_metadata_only,
-            },
-            options,
-        )
+    def __init__(self, resource: AsyncFutures) -> None:
+        self.retrieve = to_async_raw(resource.retrieve)

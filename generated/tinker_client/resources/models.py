@@ -8,7 +8,7 @@ from typing import Any, Literal
 from .._endpoint import Endpoint, RequestOptions
 from .._futures import AsyncFuture, Future, FutureSpec
 from .._resource import AsyncResource, SyncResource
-from .._response import RawResponse
+from .._response import to_async_raw, to_raw
 from ..types import (
     CreateModelRequest,
     CreateModelResponse,
@@ -114,68 +114,13 @@ class Models(SyncResource):
         )
 
 
-class ModelsWithRawResponse(SyncResource):
-    """Models, answering `RawResponse` (status, headers, `.parse()`)."""
+class ModelsWithRawResponse:
+    """`Models`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    def create(
-        self,
-        *,
-        session_id: str,
-        model_seq_id: int,
-        base_model: str,
-        user_metadata: dict[str, Any] | None = None,
-        lora_config: LoraConfig | None = None,
-        optimizer_config: OptimizerConfig | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[Future[CreateModelResponse]]:
-        """Create a training model, optionally with a LoRA configuration."""
-        return self._client.start_future_raw(
-            _CREATE,
-            _CREATE_RESULT,
-            {
-                "session_id": session_id,
-                "model_seq_id": model_seq_id,
-                "base_model": base_model,
-                "user_metadata": user_metadata,
-                "lora_config": lora_config,
-                "optimizer_config": optimizer_config,
-                "type": "create_model",
-            },
-            options,
-        )
-
-    def get_info(
-        self,
-        *,
-        model_id: str,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[GetInfoResponse]:
-        """Retrieve metadata about a model."""
-        return self._client.request_raw(
-            _GET_INFO,
-            {
-                "model_id": model_id,
-                "type": "get_info",
-            },
-            options,
-        )
-
-    def unload(
-        self,
-        *,
-        model_id: str,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[Future[UnloadModelResponse]]:
-        """Unload the model weights and end the user's session."""
-        return self._client.start_future_raw(
-            _UNLOAD,
-            _UNLOAD_RESULT,
-            {
-                "model_id": model_id,
-                "type": "unload_model",
-            },
-            options,
-        )
+    def __init__(self, resource: Models) -> None:
+        self.create = to_raw(resource.create)
+        self.get_info = to_raw(resource.get_info)
+        self.unload = to_raw(resource.unload)
 
 
 class AsyncModels(AsyncResource):
@@ -242,65 +187,10 @@ class AsyncModels(AsyncResource):
         )
 
 
-class AsyncModelsWithRawResponse(AsyncResource):
-    """Models, answering `RawResponse` (status, headers, `.parse()`)."""
+class AsyncModelsWithRawResponse:
+    """`AsyncModels`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    async def create(
-        self,
-        *,
-        session_id: str,
-        model_seq_id: int,
-        base_model: str,
-        user_metadata: dict[str, Any] | None = None,
-        lora_config: LoraConfig | None = None,
-        optimizer_config: OptimizerConfig | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[AsyncFuture[CreateModelResponse]]:
-        """Create a training model, optionally with a LoRA configuration."""
-        return await self._client.start_future_raw(
-            _CREATE,
-            _CREATE_RESULT,
-            {
-                "session_id": session_id,
-                "model_seq_id": model_seq_id,
-                "base_model": base_model,
-                "user_metadata": user_metadata,
-                "lora_config": lora_config,
-                "optimizer_config": optimizer_config,
-                "type": "create_model",
-            },
-            options,
-        )
-
-    async def get_info(
-        self,
-        *,
-        model_id: str,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[GetInfoResponse]:
-        """Retrieve metadata about a model."""
-        return await self._client.request_raw(
-            _GET_INFO,
-            {
-                "model_id": model_id,
-                "type": "get_info",
-            },
-            options,
-        )
-
-    async def unload(
-        self,
-        *,
-        model_id: str,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[AsyncFuture[UnloadModelResponse]]:
-        """Unload the model weights and end the user's session."""
-        return await self._client.start_future_raw(
-            _UNLOAD,
-            _UNLOAD_RESULT,
-            {
-                "model_id": model_id,
-                "type": "unload_model",
-            },
-            options,
-        )
+    def __init__(self, resource: AsyncModels) -> None:
+        self.create = to_async_raw(resource.create)
+        self.get_info = to_async_raw(resource.get_info)
+        self.unload = to_async_raw(resource.unload)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .._endpoint import Endpoint, Param, RequestOptions
 from .._resource import AsyncResource, SyncResource
-from .._response import RawResponse
+from .._response import to_async_raw, to_raw
 from ..types import (
     GetSamplerResponse,
 )
@@ -45,23 +45,11 @@ class Samplers(SyncResource):
         )
 
 
-class SamplersWithRawResponse(SyncResource):
-    """Samplers, answering `RawResponse` (status, headers, `.parse()`)."""
+class SamplersWithRawResponse:
+    """`Samplers`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    def get(
-        self,
-        sampler_id: str,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[GetSamplerResponse]:
-        """Get a sampler's base model and checkpoint."""
-        return self._client.request_raw(
-            _GET,
-            {
-                "sampler_id": sampler_id,
-            },
-            options,
-        )
+    def __init__(self, resource: Samplers) -> None:
+        self.get = to_raw(resource.get)
 
 
 class AsyncSamplers(AsyncResource):
@@ -83,20 +71,8 @@ class AsyncSamplers(AsyncResource):
         )
 
 
-class AsyncSamplersWithRawResponse(AsyncResource):
-    """Samplers, answering `RawResponse` (status, headers, `.parse()`)."""
+class AsyncSamplersWithRawResponse:
+    """`AsyncSamplers`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    async def get(
-        self,
-        sampler_id: str,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[GetSamplerResponse]:
-        """Get a sampler's base model and checkpoint."""
-        return await self._client.request_raw(
-            _GET,
-            {
-                "sampler_id": sampler_id,
-            },
-            options,
-        )
+    def __init__(self, resource: AsyncSamplers) -> None:
+        self.get = to_async_raw(resource.get)

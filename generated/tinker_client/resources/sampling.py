@@ -8,7 +8,7 @@ from typing import Literal
 from .._endpoint import Endpoint, RequestOptions
 from .._futures import AsyncFuture, Future, FutureSpec
 from .._resource import AsyncResource, SyncResource
-from .._response import RawResponse
+from .._response import to_async_raw, to_raw
 from ..types import (
     ModelInput,
     SampleRequest,
@@ -85,55 +85,11 @@ class Sampling(SyncResource):
         )
 
 
-class SamplingWithRawResponse(SyncResource):
-    """Sampling, answering `RawResponse` (status, headers, `.parse()`)."""
+class SamplingWithRawResponse:
+    """`Sampling`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    def asample(
-        self,
-        *,
-        prompt: ModelInput,
-        sampling_params: SamplingParams,
-        num_samples: int = 1,
-        base_model: str | None = None,
-        model_path: str | None = None,
-        sampling_session_id: str | None = None,
-        seq_id: int | None = None,
-        prompt_logprobs: bool | None = None,
-        topk_prompt_logprobs: int = 0,
-        topk_sample_logprobs: int = 0,
-        target_prompt_logprobs: TensorData | None = None,
-        prompt_alt_tokens_k: int = 0,
-        prompt_logprobs_last_n: int | None = None,
-        record_stability_info: bool | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[Future[SampleResponse]]:
-        """Generate samples from a base model or a sampler checkpoint.
-
-        Address the model through sampling_session_id with seq_id, or directly through
-        base_model or model_path. A 429 answer is backpressure.
-        """
-        return self._client.start_future_raw(
-            _ASAMPLE,
-            _ASAMPLE_RESULT,
-            {
-                "prompt": prompt,
-                "sampling_params": sampling_params,
-                "num_samples": num_samples,
-                "base_model": base_model,
-                "model_path": model_path,
-                "sampling_session_id": sampling_session_id,
-                "seq_id": seq_id,
-                "prompt_logprobs": prompt_logprobs,
-                "topk_prompt_logprobs": topk_prompt_logprobs,
-                "topk_sample_logprobs": topk_sample_logprobs,
-                "target_prompt_logprobs": target_prompt_logprobs,
-                "prompt_alt_tokens_k": prompt_alt_tokens_k,
-                "prompt_logprobs_last_n": prompt_logprobs_last_n,
-                "record_stability_info": record_stability_info,
-                "type": "sample",
-            },
-            options,
-        )
+    def __init__(self, resource: Sampling) -> None:
+        self.asample = to_raw(resource.asample)
 
 
 class AsyncSampling(AsyncResource):
@@ -187,52 +143,8 @@ class AsyncSampling(AsyncResource):
         )
 
 
-class AsyncSamplingWithRawResponse(AsyncResource):
-    """Sampling, answering `RawResponse` (status, headers, `.parse()`)."""
+class AsyncSamplingWithRawResponse:
+    """`AsyncSampling`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    async def asample(
-        self,
-        *,
-        prompt: ModelInput,
-        sampling_params: SamplingParams,
-        num_samples: int = 1,
-        base_model: str | None = None,
-        model_path: str | None = None,
-        sampling_session_id: str | None = None,
-        seq_id: int | None = None,
-        prompt_logprobs: bool | None = None,
-        topk_prompt_logprobs: int = 0,
-        topk_sample_logprobs: int = 0,
-        target_prompt_logprobs: TensorData | None = None,
-        prompt_alt_tokens_k: int = 0,
-        prompt_logprobs_last_n: int | None = None,
-        record_stability_info: bool | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[AsyncFuture[SampleResponse]]:
-        """Generate samples from a base model or a sampler checkpoint.
-
-        Address the model through sampling_session_id with seq_id, or directly through
-        base_model or model_path. A 429 answer is backpressure.
-        """
-        return await self._client.start_future_raw(
-            _ASAMPLE,
-            _ASAMPLE_RESULT,
-            {
-                "prompt": prompt,
-                "sampling_params": sampling_params,
-                "num_samples": num_samples,
-                "base_model": base_model,
-                "model_path": model_path,
-                "sampling_session_id": sampling_session_id,
-                "seq_id": seq_id,
-                "prompt_logprobs": prompt_logprobs,
-                "topk_prompt_logprobs": topk_prompt_logprobs,
-                "topk_sample_logprobs": topk_sample_logprobs,
-                "target_prompt_logprobs": target_prompt_logprobs,
-                "prompt_alt_tokens_k": prompt_alt_tokens_k,
-                "prompt_logprobs_last_n": prompt_logprobs_last_n,
-                "record_stability_info": record_stability_info,
-                "type": "sample",
-            },
-            options,
-        )
+    def __init__(self, resource: AsyncSampling) -> None:
+        self.asample = to_async_raw(resource.asample)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from .._endpoint import Endpoint, RequestOptions
 from .._resource import AsyncResource, SyncResource
-from .._response import RawResponse
+from .._response import to_async_raw, to_raw
 from ..types import (
     CreateSamplingSessionRequest,
     CreateSamplingSessionResponse,
@@ -149,97 +149,15 @@ class Service(SyncResource):
         )
 
 
-class ServiceWithRawResponse(SyncResource):
-    """Service, answering `RawResponse` (status, headers, `.parse()`)."""
+class ServiceWithRawResponse:
+    """`Service`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    def get_server_capabilities(
-        self,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[GetServerCapabilitiesResponse]:
-        """Retrieve the supported models and server capabilities."""
-        return self._client.request_raw(
-            _GET_SERVER_CAPABILITIES,
-            {},
-            options,
-        )
-
-    def health_check(
-        self,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[HealthResponse]:
-        """Check that the API server is ready."""
-        return self._client.request_raw(
-            _HEALTH_CHECK,
-            {},
-            options,
-        )
-
-    def create_session(
-        self,
-        *,
-        tags: list[str],
-        sdk_version: str,
-        user_metadata: dict[str, Any] | None = None,
-        project_id: str | None = None,
-        display_name: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[CreateSessionResponse]:
-        """Create a session for training and sampling."""
-        return self._client.request_raw(
-            _CREATE_SESSION,
-            {
-                "tags": tags,
-                "sdk_version": sdk_version,
-                "user_metadata": user_metadata,
-                "project_id": project_id,
-                "display_name": display_name,
-                "type": "create_session",
-            },
-            options,
-        )
-
-    def session_heartbeat(
-        self,
-        *,
-        session_id: str,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[SessionHeartbeatResponse]:
-        """Keep an active session alive.
-
-        Clients send one every 10 seconds; 410 means the session has finished.
-        """
-        return self._client.request_raw(
-            _SESSION_HEARTBEAT,
-            {
-                "session_id": session_id,
-                "type": "session_heartbeat",
-            },
-            options,
-        )
-
-    def create_sampling_session(
-        self,
-        *,
-        session_id: str,
-        sampling_session_seq_id: int,
-        base_model: str | None = None,
-        model_path: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[CreateSamplingSessionResponse]:
-        """Create a sampling session for a base model or a sampler checkpoint."""
-        return self._client.request_raw(
-            _CREATE_SAMPLING_SESSION,
-            {
-                "session_id": session_id,
-                "sampling_session_seq_id": sampling_session_seq_id,
-                "base_model": base_model,
-                "model_path": model_path,
-                "type": "create_sampling_session",
-            },
-            options,
-        )
+    def __init__(self, resource: Service) -> None:
+        self.get_server_capabilities = to_raw(resource.get_server_capabilities)
+        self.health_check = to_raw(resource.health_check)
+        self.create_session = to_raw(resource.create_session)
+        self.session_heartbeat = to_raw(resource.session_heartbeat)
+        self.create_sampling_session = to_raw(resource.create_sampling_session)
 
 
 class AsyncService(AsyncResource):
@@ -335,94 +253,12 @@ class AsyncService(AsyncResource):
         )
 
 
-class AsyncServiceWithRawResponse(AsyncResource):
-    """Service, answering `RawResponse` (status, headers, `.parse()`)."""
+class AsyncServiceWithRawResponse:
+    """`AsyncService`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    async def get_server_capabilities(
-        self,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[GetServerCapabilitiesResponse]:
-        """Retrieve the supported models and server capabilities."""
-        return await self._client.request_raw(
-            _GET_SERVER_CAPABILITIES,
-            {},
-            options,
-        )
-
-    async def health_check(
-        self,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[HealthResponse]:
-        """Check that the API server is ready."""
-        return await self._client.request_raw(
-            _HEALTH_CHECK,
-            {},
-            options,
-        )
-
-    async def create_session(
-        self,
-        *,
-        tags: list[str],
-        sdk_version: str,
-        user_metadata: dict[str, Any] | None = None,
-        project_id: str | None = None,
-        display_name: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[CreateSessionResponse]:
-        """Create a session for training and sampling."""
-        return await self._client.request_raw(
-            _CREATE_SESSION,
-            {
-                "tags": tags,
-                "sdk_version": sdk_version,
-                "user_metadata": user_metadata,
-                "project_id": project_id,
-                "display_name": display_name,
-                "type": "create_session",
-            },
-            options,
-        )
-
-    async def session_heartbeat(
-        self,
-        *,
-        session_id: str,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[SessionHeartbeatResponse]:
-        """Keep an active session alive.
-
-        Clients send one every 10 seconds; 410 means the session has finished.
-        """
-        return await self._client.request_raw(
-            _SESSION_HEARTBEAT,
-            {
-                "session_id": session_id,
-                "type": "session_heartbeat",
-            },
-            options,
-        )
-
-    async def create_sampling_session(
-        self,
-        *,
-        session_id: str,
-        sampling_session_seq_id: int,
-        base_model: str | None = None,
-        model_path: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[CreateSamplingSessionResponse]:
-        """Create a sampling session for a base model or a sampler checkpoint."""
-        return await self._client.request_raw(
-            _CREATE_SAMPLING_SESSION,
-            {
-                "session_id": session_id,
-                "sampling_session_seq_id": sampling_session_seq_id,
-                "base_model": base_model,
-                "model_path": model_path,
-                "type": "create_sampling_session",
-            },
-            options,
-        )
+    def __init__(self, resource: AsyncService) -> None:
+        self.get_server_capabilities = to_async_raw(resource.get_server_capabilities)
+        self.health_check = to_async_raw(resource.health_check)
+        self.create_session = to_async_raw(resource.create_session)
+        self.session_heartbeat = to_async_raw(resource.session_heartbeat)
+        self.create_sampling_session = to_async_raw(resource.create_sampling_session)

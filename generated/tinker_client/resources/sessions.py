@@ -8,7 +8,7 @@ from typing import Literal
 
 from .._endpoint import Endpoint, Param, RequestOptions
 from .._resource import AsyncResource, SyncResource
-from .._response import RawResponse
+from .._response import to_async_raw, to_raw
 from ..types import (
     AssignSessionProjectRequest,
     GetSessionResponse,
@@ -128,64 +128,13 @@ class Sessions(SyncResource):
         )
 
 
-class SessionsWithRawResponse(SyncResource):
-    """Sessions, answering `RawResponse` (status, headers, `.parse()`)."""
+class SessionsWithRawResponse:
+    """`Sessions`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    def get(
-        self,
-        session_id: str,
-        access_scope: Literal["owned", "accessible"] = "owned",
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[GetSessionResponse]:
-        """Get a session's training runs and samplers."""
-        return self._client.request_raw(
-            _GET,
-            {
-                "session_id": session_id,
-                "access_scope": access_scope,
-            },
-            options,
-        )
-
-    def list(
-        self,
-        limit: int = 20,
-        offset: int = 0,
-        access_scope: Literal["owned", "accessible"] = "owned",
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[ListSessionsResponse]:
-        """List session ids."""
-        return self._client.request_raw(
-            _LIST,
-            {
-                "limit": limit,
-                "offset": offset,
-                "access_scope": access_scope,
-            },
-            options,
-        )
-
-    def assign_project(
-        self,
-        session_id: str,
-        *,
-        project_id: str,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[None]:
-        """Move a session, with its training runs and samplers, into a project.
-
-        Moving a session out of a project is not supported.
-        """
-        return self._client.request_raw(
-            _ASSIGN_PROJECT,
-            {
-                "session_id": session_id,
-                "project_id": project_id,
-            },
-            options,
-        )
+    def __init__(self, resource: Sessions) -> None:
+        self.get = to_raw(resource.get)
+        self.list = to_raw(resource.list)
+        self.assign_project = to_raw(resource.assign_project)
 
 
 class AsyncSessions(AsyncResource):
@@ -266,61 +215,10 @@ class AsyncSessions(AsyncResource):
         )
 
 
-class AsyncSessionsWithRawResponse(AsyncResource):
-    """Sessions, answering `RawResponse` (status, headers, `.parse()`)."""
+class AsyncSessionsWithRawResponse:
+    """`AsyncSessions`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    async def get(
-        self,
-        session_id: str,
-        access_scope: Literal["owned", "accessible"] = "owned",
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[GetSessionResponse]:
-        """Get a session's training runs and samplers."""
-        return await self._client.request_raw(
-            _GET,
-            {
-                "session_id": session_id,
-                "access_scope": access_scope,
-            },
-            options,
-        )
-
-    async def list(
-        self,
-        limit: int = 20,
-        offset: int = 0,
-        access_scope: Literal["owned", "accessible"] = "owned",
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[ListSessionsResponse]:
-        """List session ids."""
-        return await self._client.request_raw(
-            _LIST,
-            {
-                "limit": limit,
-                "offset": offset,
-                "access_scope": access_scope,
-            },
-            options,
-        )
-
-    async def assign_project(
-        self,
-        session_id: str,
-        *,
-        project_id: str,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[None]:
-        """Move a session, with its training runs and samplers, into a project.
-
-        Moving a session out of a project is not supported.
-        """
-        return await self._client.request_raw(
-            _ASSIGN_PROJECT,
-            {
-                "session_id": session_id,
-                "project_id": project_id,
-            },
-            options,
-        )
+    def __init__(self, resource: AsyncSessions) -> None:
+        self.get = to_async_raw(resource.get)
+        self.list = to_async_raw(resource.list)
+        self.assign_project = to_async_raw(resource.assign_project)

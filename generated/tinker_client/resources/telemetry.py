@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .._endpoint import Endpoint, RequestOptions
 from .._resource import AsyncResource, SyncResource
-from .._response import RawResponse
+from .._response import to_async_raw, to_raw
 from ..types import (
     GenericEvent,
     SessionEndEvent,
@@ -58,31 +58,11 @@ class Telemetry(SyncResource):
         )
 
 
-class TelemetryWithRawResponse(SyncResource):
-    """Telemetry, answering `RawResponse` (status, headers, `.parse()`)."""
+class TelemetryWithRawResponse:
+    """`Telemetry`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    def send(
-        self,
-        *,
-        events: list[SessionStartEvent | SessionEndEvent | UnhandledExceptionEvent | GenericEvent],
-        platform: str,
-        sdk_version: str,
-        session_id: str,
-        process_uuid: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[TelemetryResponse]:
-        """Send a batch of SDK telemetry events."""
-        return self._client.request_raw(
-            _SEND,
-            {
-                "events": events,
-                "platform": platform,
-                "sdk_version": sdk_version,
-                "session_id": session_id,
-                "process_uuid": process_uuid,
-            },
-            options,
-        )
+    def __init__(self, resource: Telemetry) -> None:
+        self.send = to_raw(resource.send)
 
 
 class AsyncTelemetry(AsyncResource):
@@ -112,28 +92,8 @@ class AsyncTelemetry(AsyncResource):
         )
 
 
-class AsyncTelemetryWithRawResponse(AsyncResource):
-    """Telemetry, answering `RawResponse` (status, headers, `.parse()`)."""
+class AsyncTelemetryWithRawResponse:
+    """`AsyncTelemetry`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    async def send(
-        self,
-        *,
-        events: list[SessionStartEvent | SessionEndEvent | UnhandledExceptionEvent | GenericEvent],
-        platform: str,
-        sdk_version: str,
-        session_id: str,
-        process_uuid: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[TelemetryResponse]:
-        """Send a batch of SDK telemetry events."""
-        return await self._client.request_raw(
-            _SEND,
-            {
-                "events": events,
-                "platform": platform,
-                "sdk_version": sdk_version,
-                "session_id": session_id,
-                "process_uuid": process_uuid,
-            },
-            options,
-        )
+    def __init__(self, resource: AsyncTelemetry) -> None:
+        self.send = to_async_raw(resource.send)

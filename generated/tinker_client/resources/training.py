@@ -8,7 +8,7 @@ from typing import Literal
 from .._endpoint import Endpoint, RequestOptions
 from .._futures import AsyncFuture, Future, FutureSpec
 from .._resource import AsyncResource, SyncResource
-from .._response import RawResponse
+from .._response import to_async_raw, to_raw
 from ..types import (
     AdamParams,
     ForwardBackwardInput,
@@ -118,71 +118,13 @@ class Training(SyncResource):
         )
 
 
-class TrainingWithRawResponse(SyncResource):
-    """Training, answering `RawResponse` (status, headers, `.parse()`)."""
+class TrainingWithRawResponse:
+    """`Training`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    def forward(
-        self,
-        *,
-        forward_input: ForwardBackwardInput,
-        model_id: str,
-        seq_id: int | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[Future[ForwardBackwardOutput]]:
-        """Run a forward pass and compute the loss without gradients."""
-        return self._client.start_future_raw(
-            _FORWARD,
-            _FORWARD_RESULT,
-            {
-                "forward_input": forward_input,
-                "model_id": model_id,
-                "seq_id": seq_id,
-            },
-            options,
-        )
-
-    def forward_backward(
-        self,
-        *,
-        forward_backward_input: ForwardBackwardInput,
-        model_id: str,
-        seq_id: int | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[Future[ForwardBackwardOutput]]:
-        """Run a forward and a backward pass and accumulate gradients."""
-        return self._client.start_future_raw(
-            _FORWARD_BACKWARD,
-            _FORWARD_BACKWARD_RESULT,
-            {
-                "forward_backward_input": forward_backward_input,
-                "model_id": model_id,
-                "seq_id": seq_id,
-            },
-            options,
-        )
-
-    def optim_step(
-        self,
-        *,
-        model_id: str,
-        seq_id: int | None = None,
-        adam_params: AdamParams | None = None,
-        optimizer_params: OptimizerParams | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[Future[OptimStepResponse]]:
-        """Apply an optimizer step to the accumulated gradients."""
-        return self._client.start_future_raw(
-            _OPTIM_STEP,
-            _OPTIM_STEP_RESULT,
-            {
-                "model_id": model_id,
-                "seq_id": seq_id,
-                "adam_params": adam_params,
-                "optimizer_params": optimizer_params,
-                "type": "optim_step",
-            },
-            options,
-        )
+    def __init__(self, resource: Training) -> None:
+        self.forward = to_raw(resource.forward)
+        self.forward_backward = to_raw(resource.forward_backward)
+        self.optim_step = to_raw(resource.optim_step)
 
 
 class AsyncTraining(AsyncResource):
@@ -252,68 +194,10 @@ class AsyncTraining(AsyncResource):
         )
 
 
-class AsyncTrainingWithRawResponse(AsyncResource):
-    """Training, answering `RawResponse` (status, headers, `.parse()`)."""
+class AsyncTrainingWithRawResponse:
+    """`AsyncTraining`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    async def forward(
-        self,
-        *,
-        forward_input: ForwardBackwardInput,
-        model_id: str,
-        seq_id: int | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[AsyncFuture[ForwardBackwardOutput]]:
-        """Run a forward pass and compute the loss without gradients."""
-        return await self._client.start_future_raw(
-            _FORWARD,
-            _FORWARD_RESULT,
-            {
-                "forward_input": forward_input,
-                "model_id": model_id,
-                "seq_id": seq_id,
-            },
-            options,
-        )
-
-    async def forward_backward(
-        self,
-        *,
-        forward_backward_input: ForwardBackwardInput,
-        model_id: str,
-        seq_id: int | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[AsyncFuture[ForwardBackwardOutput]]:
-        """Run a forward and a backward pass and accumulate gradients."""
-        return await self._client.start_future_raw(
-            _FORWARD_BACKWARD,
-            _FORWARD_BACKWARD_RESULT,
-            {
-                "forward_backward_input": forward_backward_input,
-                "model_id": model_id,
-                "seq_id": seq_id,
-            },
-            options,
-        )
-
-    async def optim_step(
-        self,
-        *,
-        model_id: str,
-        seq_id: int | None = None,
-        adam_params: AdamParams | None = None,
-        optimizer_params: OptimizerParams | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[AsyncFuture[OptimStepResponse]]:
-        """Apply an optimizer step to the accumulated gradients."""
-        return await self._client.start_future_raw(
-            _OPTIM_STEP,
-            _OPTIM_STEP_RESULT,
-            {
-                "model_id": model_id,
-                "seq_id": seq_id,
-                "adam_params": adam_params,
-                "optimizer_params": optimizer_params,
-                "type": "optim_step",
-            },
-            options,
-        )
+    def __init__(self, resource: AsyncTraining) -> None:
+        self.forward = to_async_raw(resource.forward)
+        self.forward_backward = to_async_raw(resource.forward_backward)
+        self.optim_step = to_async_raw(resource.optim_step)

@@ -8,7 +8,7 @@ from typing import Literal
 
 from .._endpoint import Endpoint, Param, RequestOptions
 from .._resource import AsyncResource, SyncResource
-from .._response import RawResponse
+from .._response import to_async_raw, to_raw
 from ..types import (
     TrainingRun,
     TrainingRunsResponse,
@@ -105,46 +105,12 @@ class TrainingRuns(SyncResource):
         )
 
 
-class TrainingRunsWithRawResponse(SyncResource):
-    """TrainingRuns, answering `RawResponse` (status, headers, `.parse()`)."""
+class TrainingRunsWithRawResponse:
+    """`TrainingRuns`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    def get(
-        self,
-        training_run_id: str,
-        access_scope: Literal["owned", "accessible"] = "owned",
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[TrainingRun]:
-        """Get a training run."""
-        return self._client.request_raw(
-            _GET,
-            {
-                "training_run_id": training_run_id,
-                "access_scope": access_scope,
-            },
-            options,
-        )
-
-    def list(
-        self,
-        limit: int = 20,
-        offset: int = 0,
-        access_scope: Literal["owned", "accessible"] = "owned",
-        project_id: str | None = None,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[TrainingRunsResponse]:
-        """List training runs, newest first."""
-        return self._client.request_raw(
-            _LIST,
-            {
-                "limit": limit,
-                "offset": offset,
-                "access_scope": access_scope,
-                "project_id": project_id,
-            },
-            options,
-        )
+    def __init__(self, resource: TrainingRuns) -> None:
+        self.get = to_raw(resource.get)
+        self.list = to_raw(resource.list)
 
 
 class AsyncTrainingRuns(AsyncResource):
@@ -209,43 +175,9 @@ class AsyncTrainingRuns(AsyncResource):
         )
 
 
-class AsyncTrainingRunsWithRawResponse(AsyncResource):
-    """TrainingRuns, answering `RawResponse` (status, headers, `.parse()`)."""
+class AsyncTrainingRunsWithRawResponse:
+    """`AsyncTrainingRuns`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    async def get(
-        self,
-        training_run_id: str,
-        access_scope: Literal["owned", "accessible"] = "owned",
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[TrainingRun]:
-        """Get a training run."""
-        return await self._client.request_raw(
-            _GET,
-            {
-                "training_run_id": training_run_id,
-                "access_scope": access_scope,
-            },
-            options,
-        )
-
-    async def list(
-        self,
-        limit: int = 20,
-        offset: int = 0,
-        access_scope: Literal["owned", "accessible"] = "owned",
-        project_id: str | None = None,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[TrainingRunsResponse]:
-        """List training runs, newest first."""
-        return await self._client.request_raw(
-            _LIST,
-            {
-                "limit": limit,
-                "offset": offset,
-                "access_scope": access_scope,
-                "project_id": project_id,
-            },
-            options,
-        )
+    def __init__(self, resource: AsyncTrainingRuns) -> None:
+        self.get = to_async_raw(resource.get)
+        self.list = to_async_raw(resource.list)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from .._endpoint import Endpoint, Param, Redirect, RequestOptions
 from .._futures import AsyncFuture, Future, FutureSpec
 from .._resource import AsyncResource, SyncResource
-from .._response import RawResponse
+from .._response import to_async_raw, to_raw
 from ..types import (
     CheckpointArchiveUrlResponse,
     CheckpointsListResponse,
@@ -236,161 +236,16 @@ class Weights(SyncResource):
         )
 
 
-class WeightsWithRawResponse(SyncResource):
-    """Weights, answering `RawResponse` (status, headers, `.parse()`)."""
+class WeightsWithRawResponse:
+    """`Weights`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    def load(
-        self,
-        *,
-        path: str,
-        model_id: str | None = None,
-        seq_id: int | None = None,
-        session_id: str | None = None,
-        model_seq_id: int | None = None,
-        base_model: str | None = None,
-        user_metadata: dict[str, Any] | None = None,
-        optimizer: bool = False,
-        optimizer_config: OptimizerConfig | None = None,
-        weights_access_token: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[Future[LoadWeightsResponse]]:
-        """Load weights (and optionally optimizer state) from a checkpoint.
-
-        Either into an existing model (model_id with seq_id) or, creating the model from
-        the checkpoint, into a new one (session_id with model_seq_id).
-        """
-        return self._client.start_future_raw(
-            _LOAD,
-            _LOAD_RESULT,
-            {
-                "path": path,
-                "model_id": model_id,
-                "seq_id": seq_id,
-                "session_id": session_id,
-                "model_seq_id": model_seq_id,
-                "base_model": base_model,
-                "user_metadata": user_metadata,
-                "optimizer": optimizer,
-                "optimizer_config": optimizer_config,
-                "weights_access_token": weights_access_token,
-                "type": "load_weights",
-            },
-            options,
-        )
-
-    def save(
-        self,
-        *,
-        model_id: str,
-        path: str | None = None,
-        seq_id: int | None = None,
-        ttl_seconds: int | None = None,
-        overwrite: bool = False,
-        user_metadata: dict[str, str] | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[Future[SaveWeightsResponse]]:
-        """Save the model's weights and optimizer state as a training checkpoint."""
-        return self._client.start_future_raw(
-            _SAVE,
-            _SAVE_RESULT,
-            {
-                "model_id": model_id,
-                "path": path,
-                "seq_id": seq_id,
-                "ttl_seconds": ttl_seconds,
-                "overwrite": overwrite,
-                "user_metadata": user_metadata,
-                "type": "save_weights",
-            },
-            options,
-        )
-
-    def save_for_sampler(
-        self,
-        *,
-        model_id: str,
-        path: str | None = None,
-        sampling_session_seq_id: int | None = None,
-        kind: Literal["snapshot", "inflight"] = "snapshot",
-        seq_id: int | None = None,
-        ttl_seconds: int | None = None,
-        user_metadata: dict[str, str] | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[Future[SaveWeightsForSamplerResponseInternal]]:
-        """Save the model's weights for sampling.
-
-        A named save (path) yields a sampler checkpoint path; an unnamed save
-        (sampling_session_seq_id) yields a sampling session id.
-        """
-        return self._client.start_future_raw(
-            _SAVE_FOR_SAMPLER,
-            _SAVE_FOR_SAMPLER_RESULT,
-            {
-                "model_id": model_id,
-                "path": path,
-                "sampling_session_seq_id": sampling_session_seq_id,
-                "kind": kind,
-                "seq_id": seq_id,
-                "ttl_seconds": ttl_seconds,
-                "user_metadata": user_metadata,
-                "type": "save_weights_for_sampler",
-            },
-            options,
-        )
-
-    def list(
-        self,
-        training_run_id: str,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[CheckpointsListResponse]:
-        """List the checkpoints (training and sampler) of a training run."""
-        return self._client.request_raw(
-            _LIST,
-            {
-                "training_run_id": training_run_id,
-            },
-            options,
-        )
-
-    def delete_checkpoint(
-        self,
-        training_run_id: str,
-        checkpoint_id: str,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[None]:
-        """Delete a checkpoint of a training run."""
-        return self._client.request_raw(
-            _DELETE_CHECKPOINT,
-            {
-                "training_run_id": training_run_id,
-                "checkpoint_id": checkpoint_id,
-            },
-            options,
-        )
-
-    def get_checkpoint_archive_url(
-        self,
-        training_run_id: str,
-        checkpoint_id: str,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[CheckpointArchiveUrlResponse]:
-        """Get a signed URL to download a checkpoint archive.
-
-        The server answers 302 with the signed URL in Location (and its expiry in
-        Expires), or 200 with the URL as JSON, or 503 while the archive is still being
-        generated.
-        """
-        return self._client.request_raw(
-            _GET_CHECKPOINT_ARCHIVE_URL,
-            {
-                "training_run_id": training_run_id,
-                "checkpoint_id": checkpoint_id,
-            },
-            options,
-        )
+    def __init__(self, resource: Weights) -> None:
+        self.load = to_raw(resource.load)
+        self.save = to_raw(resource.save)
+        self.save_for_sampler = to_raw(resource.save_for_sampler)
+        self.list = to_raw(resource.list)
+        self.delete_checkpoint = to_raw(resource.delete_checkpoint)
+        self.get_checkpoint_archive_url = to_raw(resource.get_checkpoint_archive_url)
 
 
 class AsyncWeights(AsyncResource):
@@ -550,158 +405,13 @@ class AsyncWeights(AsyncResource):
         )
 
 
-class AsyncWeightsWithRawResponse(AsyncResource):
-    """Weights, answering `RawResponse` (status, headers, `.parse()`)."""
+class AsyncWeightsWithRawResponse:
+    """`AsyncWeights`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
-    async def load(
-        self,
-        *,
-        path: str,
-        model_id: str | None = None,
-        seq_id: int | None = None,
-        session_id: str | None = None,
-        model_seq_id: int | None = None,
-        base_model: str | None = None,
-        user_metadata: dict[str, Any] | None = None,
-        optimizer: bool = False,
-        optimizer_config: OptimizerConfig | None = None,
-        weights_access_token: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[AsyncFuture[LoadWeightsResponse]]:
-        """Load weights (and optionally optimizer state) from a checkpoint.
-
-        Either into an existing model (model_id with seq_id) or, creating the model from
-        the checkpoint, into a new one (session_id with model_seq_id).
-        """
-        return await self._client.start_future_raw(
-            _LOAD,
-            _LOAD_RESULT,
-            {
-                "path": path,
-                "model_id": model_id,
-                "seq_id": seq_id,
-                "session_id": session_id,
-                "model_seq_id": model_seq_id,
-                "base_model": base_model,
-                "user_metadata": user_metadata,
-                "optimizer": optimizer,
-                "optimizer_config": optimizer_config,
-                "weights_access_token": weights_access_token,
-                "type": "load_weights",
-            },
-            options,
-        )
-
-    async def save(
-        self,
-        *,
-        model_id: str,
-        path: str | None = None,
-        seq_id: int | None = None,
-        ttl_seconds: int | None = None,
-        overwrite: bool = False,
-        user_metadata: dict[str, str] | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[AsyncFuture[SaveWeightsResponse]]:
-        """Save the model's weights and optimizer state as a training checkpoint."""
-        return await self._client.start_future_raw(
-            _SAVE,
-            _SAVE_RESULT,
-            {
-                "model_id": model_id,
-                "path": path,
-                "seq_id": seq_id,
-                "ttl_seconds": ttl_seconds,
-                "overwrite": overwrite,
-                "user_metadata": user_metadata,
-                "type": "save_weights",
-            },
-            options,
-        )
-
-    async def save_for_sampler(
-        self,
-        *,
-        model_id: str,
-        path: str | None = None,
-        sampling_session_seq_id: int | None = None,
-        kind: Literal["snapshot", "inflight"] = "snapshot",
-        seq_id: int | None = None,
-        ttl_seconds: int | None = None,
-        user_metadata: dict[str, str] | None = None,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[AsyncFuture[SaveWeightsForSamplerResponseInternal]]:
-        """Save the model's weights for sampling.
-
-        A named save (path) yields a sampler checkpoint path; an unnamed save
-        (sampling_session_seq_id) yields a sampling session id.
-        """
-        return await self._client.start_future_raw(
-            _SAVE_FOR_SAMPLER,
-            _SAVE_FOR_SAMPLER_RESULT,
-            {
-                "model_id": model_id,
-                "path": path,
-                "sampling_session_seq_id": sampling_session_seq_id,
-                "kind": kind,
-                "seq_id": seq_id,
-                "ttl_seconds": ttl_seconds,
-                "user_metadata": user_metadata,
-                "type": "save_weights_for_sampler",
-            },
-            options,
-        )
-
-    async def list(
-        self,
-        training_run_id: str,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[CheckpointsListResponse]:
-        """List the checkpoints (training and sampler) of a training run."""
-        return await self._client.request_raw(
-            _LIST,
-            {
-                "training_run_id": training_run_id,
-            },
-            options,
-        )
-
-    async def delete_checkpoint(
-        self,
-        training_run_id: str,
-        checkpoint_id: str,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[None]:
-        """Delete a checkpoint of a training run."""
-        return await self._client.request_raw(
-            _DELETE_CHECKPOINT,
-            {
-                "training_run_id": training_run_id,
-                "checkpoint_id": checkpoint_id,
-            },
-            options,
-        )
-
-    async def get_checkpoint_archive_url(
-        self,
-        training_run_id: str,
-        checkpoint_id: str,
-        *,
-        options: RequestOptions | None = None,
-    ) -> RawResponse[CheckpointArchiveUrlResponse]:
-        """Get a signed URL to download a checkpoint archive.
-
-        The server answers 302 with the signed URL in Location (and its expiry in
-        Expires), or 200 with the URL as JSON, or 503 while the archive is still being
-        generated.
-        """
-        return await self._client.request_raw(
-            _GET_CHECKPOINT_ARCHIVE_URL,
-            {
-                "training_run_id": training_run_id,
-                "checkpoint_id": checkpoint_id,
-            },
-            options,
-        )
+    def __init__(self, resource: AsyncWeights) -> None:
+        self.load = to_async_raw(resource.load)
+        self.save = to_async_raw(resource.save)
+        self.save_for_sampler = to_async_raw(resource.save_for_sampler)
+        self.list = to_async_raw(resource.list)
+        self.delete_checkpoint = to_async_raw(resource.delete_checkpoint)
+        self.get_checkpoint_archive_url = to_async_raw(resource.get_checkpoint_archive_url)
