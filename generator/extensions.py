@@ -9,8 +9,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-
 from .errors import Problem, pointer_join
 
 if TYPE_CHECKING:
@@ -111,5 +109,7 @@ def check_extensions(spec: Spec) -> Iterator[Problem]:
 
 
 def _check_value(spec: Spec, where: str, schema: Mapping[str, Any], value: Any) -> Iterator[Problem]:
+    from jsonschema import Draft202012Validator
+
     for error in Draft202012Validator(schema).iter_errors(value):
         yield spec.problem(pointer_join(where, *error.absolute_path), f"invalid value: {error.message}")

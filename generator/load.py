@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openapi_spec_validator import OpenAPIV31SpecValidator
-from openapi_spec_validator.validation import exceptions as validator_errors
 
+from . import cache
 from .errors import Problem, SpecError, pointer_join
 from .extensions import check_extensions
 
@@ -71,7 +70,7 @@ def load(path: Path, display_name: str | None = None) -> Spec:
         raise SpecError(problems)
     problems = list(_check_refs(spec))
     if not problems:
-        problems = list(_validate_openapi(spec)) + list(check_extensions(spec))
+        problems = _validate_openapi_cached(spec, raw) + list(check_extensions(spec))
     if problems:
         raise SpecError(problems)
     return spec
@@ -81,7 +80,7 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, dict[str, int], list[Problem
     """Parse YAML into plain data and a pointer → line map, rejecting duplicate keys."""
     try:
         text = raw.decode("utf-8")
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             root = loader.get_single_node()
             walker = _Walker(loader, name)
@@ -102,8 +101,11 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, dict[str, int], list[Problem
     return data, walker.lines, walker.problems
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
+
+
 class _Walker:
-    def __init__(self, loader: yaml.SafeLoader, name: str) -> None:
+    def __init__(self, loader: Any, name: str) -> None:
         self.loader = loader
         self.name = name
         self.lines: dict[str, int] = {}
@@ -131,7 +133,31 @@ class _Walker:
         return self.loader.construct_object(node)
 
 
+def _validate_openapi_cached(spec: Spec, raw: bytes) -> list[Problem]:
+    """The validator's problems; a spec it found none in is remembered by its hash."""
+    from importlib.metadata import version
+
+    cache_key = cache.key(version("openapi-spec-validator"), Path(__file__).read_text(), raw)
+    if cache.lookup("valid-spec", cache_key) is not None:
+        return []
+    problems = list(_validate_openapi(spec))
+    if not problems:
+        cache.store("valid-spec", cache_key, "")
+    return problems
+
+
 def _validate_openapi(spec: Spec) -> Iterator[Problem]:
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+    from openapi_spec_validator.validation import exceptions as validator_errors
+
+    # Semantic errors the validator reports without a location; the build stage reports
+    # the same problems with their line and pointer.
+    located_by_build = (
+        validator_errors.DuplicateOperationIDError,
+        validator_errors.ExtraParametersError,
+        validator_errors.ParameterDuplicateError,
+        validator_errors.UnresolvableParameterError,
+    )
     if str(spec.data.get("openapi", "")).split(".")[:2] != ["3", "1"]:
         yield spec.problem("/openapi", "only OpenAPI 3.1 documents are supported")
         return
@@ -141,23 +167,13 @@ def _validate_openapi(spec: Spec) -> Iterator[Problem]:
         yield spec.problem("", f"the OpenAPI validator could not check the document: {exc}")
         return
     for error in errors:
-        if isinstance(error, _LOCATED_BY_BUILD):
+        if isinstance(error, located_by_build):
             continue
         pointer = pointer_join("", *error.absolute_path) if error.absolute_path else ""
         message = str(error.message).splitlines()[0]
         if len(message) > 200:
             message = message[:197] + "..."
         yield spec.problem(pointer, message)
-
-
-# Semantic errors the validator reports without a location; the build stage reports the
-# same problems with their line and pointer.
-_LOCATED_BY_BUILD = (
-    validator_errors.DuplicateOperationIDError,
-    validator_errors.ExtraParametersError,
-    validator_errors.ParameterDuplicateError,
-    validator_errors.UnresolvableParameterError,
-)
 
 
 def _check_refs(spec: Spec) -> Iterator[Problem]:

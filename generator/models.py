@@ -12,13 +12,11 @@ import ast
 import json
 import warnings
 from collections.abc import Mapping
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
-from datamodel_code_generator import Error as CodegenError
-from datamodel_code_generator import InputFileType, LiteralType, generate
-from datamodel_code_generator.enums import DataModelType
-from datamodel_code_generator.format import DatetimeClassType, Formatter, PythonVersion
-
+from . import cache
 from .errors import Problem, SpecError
 from .ir import Api
 
@@ -31,14 +29,9 @@ def models_source(api: Api, header: str) -> str:
         "paths": {},
         "components": {"schemas": {m.name: _keep_extras(m.schema) for m in api.models}},
     }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        try:
-            source = _generate(document, header)
-        except CodegenError as exc:
-            problem = Problem(api.spec_file, 1, "/components/schemas", f"datamodel-code-generator: {exc}")
-            raise SpecError([problem]) from None
-    assert isinstance(source, str)
+    text = json.dumps(document)
+    cache_key = cache.key(version("datamodel-code-generator"), Path(__file__).read_text(), text, header)
+    source = cache.cached("models", cache_key, lambda: _generate(api.spec_file, text, header))
     return add_aliases(source, {m.name: m.aliases for m in api.models if m.aliases})
 
 
@@ -84,9 +77,27 @@ def _unannotated(annotation: str | None) -> str:
     return annotation or "Any"
 
 
-def _generate(document: dict[str, Any], header: str) -> object:
+def _generate(spec_file: str, document: str, header: str) -> str:
+    from datamodel_code_generator import Error as CodegenError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        try:
+            source = _run(document, header)
+        except CodegenError as exc:
+            problem = Problem(spec_file, 1, "/components/schemas", f"datamodel-code-generator: {exc}")
+            raise SpecError([problem]) from None
+    assert isinstance(source, str)
+    return source
+
+
+def _run(document: str, header: str) -> object:
+    from datamodel_code_generator import InputFileType, LiteralType, generate
+    from datamodel_code_generator.enums import DataModelType
+    from datamodel_code_generator.format import DatetimeClassType, Formatter, PythonVersion
+
     return generate(
-        json.dumps(document, sort_keys=False),
+        document,
         input_file_type=InputFileType.OpenAPI,
         output_model_type=DataModelType.PydanticV2BaseModel,
         target_python_version=PythonVersion.PY_310,

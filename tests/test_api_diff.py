@@ -336,7 +336,7 @@ def test_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     (tmp_path / "old.yaml").write_text(BASE)
     (tmp_path / "new.yaml").write_text("openapi: [")
     assert main(["diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml")]) == 2
-    assert "new.yaml:1: /: invalid YAML" in capsys.readouterr().err
+    assert "new.yaml:2: /: invalid YAML: while parsing a flow node" in capsys.readouterr().err
     assert main(["diff", str(tmp_path / "old.yaml"), str(tmp_path / "missing.yaml")]) == 2
 
 

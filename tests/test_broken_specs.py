@@ -35,7 +35,7 @@ def edit(old: str, new: str) -> str:
 CASES = {
     "invalid yaml": (
         edit("      summary: Get a thing.", "      summary: [unclosed"),
-        ["11: /: invalid YAML: while parsing a flow sequence expected ',' or ']', but got ':'"],
+        ["11: /: invalid YAML: while parsing a flow sequence did not find expected ',' or ']'"],
     ),
     "duplicate yaml key": (
         edit("      summary: Get a thing.", "      summary: Get a thing.\n      summary: Again."),

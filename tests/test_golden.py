@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from generator import cache
 from generator.pipeline import generate
 from generator.write import compare, unified_diff, write_tree
 
@@ -26,10 +29,16 @@ def test_generated_package_matches_the_spec(tmp_path: Path) -> None:
     )
 
 
-def test_generation_is_deterministic() -> None:
-    first = generate(SPEC, "spec/tinker.yaml").files
-    second = generate(SPEC, "spec/tinker.yaml").files
-    assert first == second
+def test_generation_is_deterministic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A cold run (no cache), a run that fills a new cache, and one served from it agree."""
+    monkeypatch.setenv("TINKERGEN_NO_CACHE", "1")
+    cold = generate(SPEC, "spec/tinker.yaml").files
+    monkeypatch.setenv("TINKERGEN_NO_CACHE", "0")
+    monkeypatch.setattr(cache, "DIRECTORY", tmp_path / "cache")
+    filling = generate(SPEC, "spec/tinker.yaml").files
+    assert list((tmp_path / "cache").iterdir()), "the cache was not written"
+    served = generate(SPEC, "spec/tinker.yaml").files
+    assert cold == filling == served
 
 
 def test_output_has_no_absolute_paths_or_timestamps() -> None:
@@ -42,7 +51,16 @@ def test_output_has_no_absolute_paths_or_timestamps() -> None:
 
 def test_generated_package_passes_mypy_strict() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--python-version", "3.10", "--no-incremental", "tinker_client"],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--python-version",
+            "3.10",
+            "--no-incremental",
+            "tinker_client",
+        ],
         cwd=GENERATED,
         capture_output=True,
         text=True,

@@ -57,6 +57,7 @@ def to_async_raw(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[Raw
 
     return raw
 
+
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
