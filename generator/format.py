@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import multiprocessing
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from importlib.metadata import version
+from typing import TypeVar
 
 from . import cache
 
 LINE_LENGTH = 100
+T = TypeVar("T")
 _BLACK = version("black")
 
 
@@ -23,6 +26,21 @@ class Formatter:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self._jobs: dict[str, Future[str] | str] = {}
+        self._modules: dict[str, int] = {}  # a module formatted as this many chunks
+
+    def call(self, function: Callable[..., T], *args: object) -> Future[T]:
+        """Run `function(*args)` in a worker process (arguments and result are pickled)."""
+        return self._workers().submit(function, *args)
+
+    def submit_by_class(self, name: str, source: str) -> None:
+        """Format a module of top-level classes one class at a time.
+
+        Unchanged classes come from the cache, the others spread over the workers; the
+        joined result is what black gives for the whole module (a test holds us to it).
+        """
+        chunks = top_level_chunks(source)
+        self._modules[name] = len(chunks)
+        self.submit({f"{name}#{index}": chunk for index, chunk in enumerate(chunks)})
 
     def submit(self, sources: Mapping[str, str]) -> None:
         for name, source in sources.items():
@@ -34,11 +52,15 @@ class Formatter:
                 self._jobs[name] = self._workers().submit(_format_and_store, source, name, cache_key)
 
     def results(self) -> dict[str, str]:
-        try:
-            return {name: job if isinstance(job, str) else job.result() for name, job in self._jobs.items()}
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown()
+        done = {name: job if isinstance(job, str) else job.result() for name, job in self._jobs.items()}
+        for module, count in self._modules.items():
+            parts = [done.pop(f"{module}#{index}").rstrip("\n") for index in range(count)]
+            done[module] = "\n\n\n".join(parts) + "\n"
+        return done
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
 
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -58,6 +80,18 @@ def format_source(source: str, name: str) -> str:
         return black.format_str(source, mode=mode)
     except InvalidInput as exc:
         raise RuntimeError(f"generated {name} is not valid Python: {exc}") from None
+
+
+def top_level_chunks(source: str) -> list[str]:
+    """`source` cut before each top-level class: the preamble (imports), then one per class."""
+    lines = source.splitlines(keepends=True)
+    starts = [
+        min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+        for node in ast.parse(source).body
+        if isinstance(node, ast.ClassDef)
+    ]
+    bounds = [0, *starts, len(lines)]
+    return ["".join(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False) if a < b]
 
 
 def _format_and_store(source: str, name: str, cache_key: str) -> str:

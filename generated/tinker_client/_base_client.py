@@ -14,7 +14,6 @@ import logging
 import os
 import random
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, TypeVar, cast
 
@@ -107,13 +106,13 @@ class BaseClient:
         if prepared.content is not None:
             headers["Content-Type"] = "application/json"
         if prepared.method != "GET":
-            headers["X-Idempotency-Key"] = options.get("idempotency_key") or uuid.uuid4().hex
+            headers["X-Idempotency-Key"] = options.get("idempotency_key") or os.urandom(16).hex()
         headers.update(options.get("headers", {}))
         timeout = _timeout(options["timeout"]) if "timeout" in options else self.timeout
         return http.build_request(
             prepared.method,
             self.base_url + prepared.path,
-            params=prepared.query,
+            params=prepared.query or None,  # an empty dict still costs httpx a URL merge
             content=prepared.content,
             headers=headers,
             timeout=timeout,
@@ -123,6 +122,8 @@ class BaseClient:
         self, endpoint: Endpoint[Any], attempt: int, options: RequestOptions, response: httpx.Response | None
     ) -> float | None:
         """Seconds to wait before another attempt, or None to stop here."""
+        if response is not None and response.is_success:
+            return None
         if endpoint.redirect is not None and response is not None and response.status_code == 503:
             # The archive is still being generated: wait the (long) archive delay instead.
             return self.archive_retry_delay if attempt + 1 < self.archive_max_attempts else None
@@ -163,6 +164,8 @@ class BaseClient:
 
     @staticmethod
     def _log_response(request: httpx.Request, response: httpx.Response, attempt: int) -> None:
+        if not logger.isEnabledFor(logging.INFO):
+            return
         logger.info(
             "%s %s -> %d (attempt %d)", request.method, request.url, response.status_code, attempt + 1
         )
