@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT := generated/tinker_client
 
-.PHONY: generate check test lint api-diff clean
+.PHONY: generate check test lint api-diff bench clean
 
 $(STAMP): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,5 +40,21 @@ api-diff: $(STAMP) ## judge the API change of spec/tinker.yaml since BASE
 	$(BIN)/python -m generator diff $$old spec/tinker.yaml --old-name "$(BASE):spec/tinker.yaml" \
 		--format $(FORMAT) $(if $(wildcard $(ACCEPTED)),--accept $(ACCEPTED))
 
+# Benchmarks: baselines (openapi-python-client, orjson) live in their own virtualenv,
+# pinned in bench/requirements.txt; the generated package never depends on them.
+BENCH_VENV := .bench-venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): requirements.lock bench/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock -r bench/requirements.txt
+	touch $(BENCH_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP) ## generation, per-call, import and large-body benchmarks, with ratios
+	$(BENCH_VENV)/bin/python bench/generation.py
+	$(BENCH_VENV)/bin/python bench/per_call.py
+	$(BENCH_VENV)/bin/python bench/import_time.py
+	$(BENCH_VENV)/bin/python bench/large_body.py
+
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(BENCH_VENV) .cache

@@ -41,8 +41,15 @@ def main() -> None:
         return run
 
     baseline = [
-        str(BENCH_BIN / "openapi-python-client"), "generate", "--path", str(spec), "--meta", "none",
-        "--output-path", str(work / "opc"), "--overwrite",
+        str(BENCH_BIN / "openapi-python-client"),
+        "generate",
+        "--path",
+        str(spec),
+        "--meta",
+        "none",
+        "--output-path",
+        str(work / "opc"),
+        "--overwrite",
     ]
     baseline_env = {**os.environ, "PATH": f"{BENCH_BIN}{os.pathsep}{os.environ['PATH']}"}  # its ruff hooks
     samples = alternate(

@@ -17,7 +17,9 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 BENCH_BIN = ROOT / ".bench-venv" / "bin"
 
 
-def alternate(contenders: dict[str, Callable[[], float]], rounds: int, warmup: int = 1) -> dict[str, list[float]]:
+def alternate(
+    contenders: dict[str, Callable[[], float]], rounds: int, warmup: int = 1
+) -> dict[str, list[float]]:
     """Run each contender once per round, in turn; each call returns one sample (seconds)."""
     for _ in range(warmup):
         for run in contenders.values():

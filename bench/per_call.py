@@ -14,8 +14,8 @@ import httpx
 from harness import ROOT, alternate, table
 
 sys.path.insert(0, str(ROOT / "generated"))
-import tinker_client  # noqa: E402
-from tinker_client import types  # noqa: E402
+import tinker_client
+from tinker_client import types
 
 CALLS = 2000
 ROUNDS = 10
@@ -31,7 +31,9 @@ def handler(request: httpx.Request) -> httpx.Response:
 
 
 def sync_contenders() -> dict[str, Callable[[], float]]:
-    client = tinker_client.Tinker(api_key="tml-x", base_url=BASE, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    client = tinker_client.Tinker(
+        api_key="tml-x", base_url=BASE, http_client=httpx.Client(transport=httpx.MockTransport(handler))
+    )
     raw = httpx.Client(transport=httpx.MockTransport(handler))
     headers = {"X-API-Key": "tml-x", "Accept": "application/json"}
 
@@ -53,7 +55,9 @@ def sync_contenders() -> dict[str, Callable[[], float]]:
 
 
 def async_contenders(loop: asyncio.AbstractEventLoop) -> dict[str, Callable[[], float]]:
-    client = tinker_client.AsyncTinker(api_key="tml-x", base_url=BASE, http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)))
+    client = tinker_client.AsyncTinker(
+        api_key="tml-x", base_url=BASE, http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    )
     raw = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     headers = {"X-API-Key": "tml-x", "Accept": "application/json"}
 
@@ -82,7 +86,9 @@ def async_contenders(loop: asyncio.AbstractEventLoop) -> dict[str, Callable[[], 
         "httpx by hand: GET (async)": repeat_async(by_hand_get),
         "tinker_client: samplers.get (async)": repeat_async(lambda: client.samplers.get("s:sample:0")),
         "httpx by hand: POST (async)": repeat_async(by_hand_post),
-        "tinker_client: weights.save (async)": repeat_async(lambda: client.weights.save(model_id="run-1", path="step-1")),
+        "tinker_client: weights.save (async)": repeat_async(
+            lambda: client.weights.save(model_id="run-1", path="step-1")
+        ),
     }
 
 
@@ -99,12 +105,44 @@ def repeat(call: Callable[[], object]) -> Callable[[], float]:
 def main() -> None:
     met = True
     sync = alternate(sync_contenders(), ROUNDS)
-    met &= table("Per call, sync: GET samplers.get", pick(sync, "GET", "samplers"), "httpx by hand: GET", 1.15, 1e6, "µs", ["tinker_client: samplers.get"])
-    met &= table("Per call, sync: POST weights.save", pick(sync, "POST", "weights"), "httpx by hand: POST", 1.15, 1e6, "µs", ["tinker_client: weights.save"])
+    met &= table(
+        "Per call, sync: GET samplers.get",
+        pick(sync, "GET", "samplers"),
+        "httpx by hand: GET",
+        1.15,
+        1e6,
+        "µs",
+        ["tinker_client: samplers.get"],
+    )
+    met &= table(
+        "Per call, sync: POST weights.save",
+        pick(sync, "POST", "weights"),
+        "httpx by hand: POST",
+        1.15,
+        1e6,
+        "µs",
+        ["tinker_client: weights.save"],
+    )
     loop = asyncio.new_event_loop()
     asynchronous = alternate(async_contenders(loop), ROUNDS)
-    met &= table("Per call, async: GET samplers.get", pick(asynchronous, "GET", "samplers"), "httpx by hand: GET (async)", 1.15, 1e6, "µs", ["tinker_client: samplers.get (async)"])
-    met &= table("Per call, async: POST weights.save", pick(asynchronous, "POST", "weights"), "httpx by hand: POST (async)", 1.15, 1e6, "µs", ["tinker_client: weights.save (async)"])
+    met &= table(
+        "Per call, async: GET samplers.get",
+        pick(asynchronous, "GET", "samplers"),
+        "httpx by hand: GET (async)",
+        1.15,
+        1e6,
+        "µs",
+        ["tinker_client: samplers.get (async)"],
+    )
+    met &= table(
+        "Per call, async: POST weights.save",
+        pick(asynchronous, "POST", "weights"),
+        "httpx by hand: POST (async)",
+        1.15,
+        1e6,
+        "µs",
+        ["tinker_client: weights.save (async)"],
+    )
     loop.close()
     print(f"\nper-call overall: {'met' if met else 'MISSED'}")
 

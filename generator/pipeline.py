@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from .build import build
+from .errors import SpecError
 from .format import Formatter
 from .ir import Api
-from .errors import SpecError
 from .load import Spec, is_known_valid, read, validate_openapi
 from .models import models_source
 from .render import RUNTIME, render_api_report, render_sources, runtime_files
@@ -27,7 +27,9 @@ class Output:
     files: dict[str, bytes]
 
 
-def generate(spec_path: Path, display_name: str | None = None, timings: dict[str, float] | None = None) -> Output:
+def generate(
+    spec_path: Path, display_name: str | None = None, timings: dict[str, float] | None = None
+) -> Output:
     """The generated package for the spec at `spec_path`, in memory, by relative path.
 
     The OpenAPI validation runs in a worker beside the other stages; its verdict is in

@@ -15,6 +15,11 @@ from .surface import Method, Surface
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 RUNTIME = TEMPLATES / "runtime"
+# Exported by the package but imported on first use, by module.
+LAZY_EXPORTS = {
+    "_rest": ["APIFuture", "ParsedCheckpointTinkerPath", "parse_tinker_path"],
+    "rest_client": ["RestClient", "ServiceClient"],
+}
 
 
 def environment() -> jinja2.Environment:
@@ -33,7 +38,7 @@ def render_sources(api: Api, header: str, provenance: str, errors: list[str]) ->
     env = environment()
     files = {
         "__init__.py": env.get_template("package_init.py.jinja").render(
-            api=api, provenance=provenance, errors=errors, exports=package_exports(errors)
+            api=api, provenance=provenance, errors=errors, exports=package_exports(errors), lazy=LAZY_EXPORTS
         ),
         "_client.py": env.get_template("client.py.jinja").render(api=api, header=header),
         "rest_client.py": env.get_template("rest_client.py.jinja").render(api=api, header=header),
@@ -60,8 +65,8 @@ def render_api_report(report: Surface, package: str) -> str:
 
 def package_exports(errors: list[str]) -> list[str]:
     runtime = ["AsyncFuture", "Future", "RawResponse", "RequestOptions", "RetryPolicy"]
-    runtime += ["APIFuture", "ParsedCheckpointTinkerPath", "RestClient", "ServiceClient", "parse_tinker_path"]
-    return sorted(["AsyncTinker", "DEFAULT_BASE_URL", "Tinker", *runtime, *errors])
+    lazy = [name for names in LAZY_EXPORTS.values() for name in names]
+    return sorted(["AsyncTinker", "DEFAULT_BASE_URL", "Tinker", *runtime, *lazy, *errors])
 
 
 def runtime_files() -> dict[str, bytes]:

@@ -5,13 +5,14 @@ Start with Tinker(api_key=...) or AsyncTinker(api_key=...). Models live in
 .types; resources load on first use, so importing the package stays light.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._client import DEFAULT_BASE_URL, AsyncTinker, Tinker
 from ._endpoint import RequestOptions
 from ._futures import AsyncFuture, Future
 from ._response import RawResponse
-from ._rest import APIFuture, ParsedCheckpointTinkerPath, parse_tinker_path
 from ._retry import RetryPolicy
-from .rest_client import RestClient, ServiceClient
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -32,6 +33,26 @@ from ._errors import (
     TinkerError,
     UnprocessableEntityError,
 )
+
+if TYPE_CHECKING:
+    from ._rest import APIFuture, ParsedCheckpointTinkerPath, parse_tinker_path
+    from .rest_client import RestClient, ServiceClient
+
+# Loaded on first use: the RestClient facade and its thread pool are not needed by most programs.
+_LAZY = {
+    "APIFuture": "_rest",
+    "ParsedCheckpointTinkerPath": "_rest",
+    "parse_tinker_path": "_rest",
+    "RestClient": "rest_client",
+    "ServiceClient": "rest_client",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "APIConnectionError",

@@ -7,7 +7,6 @@ and sleep exist twice.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import logging
@@ -329,6 +328,8 @@ class AsyncAPIClient(BaseClient):
         )
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(follow_redirects=False)
+        import asyncio  # here, so that a blocking-only program never imports it
+
         self._sleep = asyncio.sleep
 
     async def request(

@@ -111,13 +111,17 @@ def prepare(endpoint: Endpoint[Any], args: Mapping[str, object]) -> Prepared:
 
 
 def encode_body(model: BaseModel, keep_null: tuple[str, ...] = ()) -> bytes:
-    """JSON of `model`: defaults included, None left out except for `keep_null` keys."""
+    """JSON of `model`: defaults included, None left out except for `keep_null` keys.
+
+    Serialized straight to bytes (no intermediate str): a large body is copied once.
+    """
+    serializer = type(model).__pydantic_serializer__
     if not keep_null:
-        return model.model_dump_json(by_alias=True, exclude_none=True).encode()
+        return serializer.to_json(model, by_alias=True, exclude_none=True)
     data = model.model_dump(mode="json", by_alias=True, exclude_none=True)
     for key in keep_null:
         data.setdefault(key, None)
-    return type(model).model_validate(data).model_dump_json(by_alias=True).encode()
+    return serializer.to_json(type(model).model_validate(data), by_alias=True)
 
 
 def _path_value(param: Param, value: object) -> str:
