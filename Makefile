@@ -24,7 +24,7 @@ test: $(STAMP) ## the whole suite: generator, golden, mypy --strict of the outpu
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff on the generator, templates' runtime and tests; mypy --strict on the generator
-	$(BIN)/ruff check generator templates/runtime tests
+	$(BIN)/ruff check generator templates/runtime tests bench
 	$(BIN)/mypy generator
 	cd generated && ../$(BIN)/mypy --strict --python-version 3.10 tinker_client
 

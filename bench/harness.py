@@ -78,5 +78,5 @@ def table(
             f" {ratio:5.2f}{mark} |"
         )
     if target is not None:
-        print(f"\ntarget ≤ {target:g}× {baseline}: {'met' if met else 'MISSED'}")
+        print(f"\ntarget ≤ {target:g}x {baseline}: {'met' if met else 'MISSED'}")
     return met

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping
@@ -91,7 +92,7 @@ def top_level_chunks(source: str) -> list[str]:
         if isinstance(node, ast.ClassDef)
     ]
     bounds = [0, *starts, len(lines)]
-    return ["".join(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False) if a < b]
+    return ["".join(lines[a:b]) for a, b in itertools.pairwise(bounds) if a < b]
 
 
 def _format_and_store(source: str, name: str, cache_key: str) -> str:
