@@ -80,19 +80,25 @@ def poll_delay(iteration: int) -> float:
     return min(0.05 * 2.0**iteration, MAX_POLL_DELAY)
 
 
-class Future(Generic[T]):
-    """A long-running operation. `result()` polls until it resolves (blocking).
+class _Handle(Generic[T]):
+    """What both handles hold: `request_id`, and `initial`, the server's first answer."""
 
-    `request_id` identifies it; `initial` is the server's first answer (UntypedAPIFuture).
-    """
-
-    def __init__(self, client: SyncAPIClient, spec: FutureSpec[T], initial: Any) -> None:
+    def __init__(self, client: Any, spec: FutureSpec[T], initial: Any) -> None:
         self._client = client
         self._spec = spec
         self.initial = initial
         self.request_id: str = initial.request_id
         self._done = False
         self._value: T | None = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._spec.request_type} request_id={self.request_id!r}>"
+
+
+class Future(_Handle[T]):
+    """A long-running operation. `result()` polls until it resolves (blocking)."""
+
+    _client: SyncAPIClient
 
     def result(self, timeout: float | None = None) -> T:
         """The result; raise FutureTimeoutError if `timeout` seconds pass first."""
@@ -101,20 +107,11 @@ class Future(Generic[T]):
             self._done = True
         return self._value  # type: ignore[return-value]
 
-    def __repr__(self) -> str:
-        return f"<Future {self._spec.request_type} request_id={self.request_id!r}>"
 
-
-class AsyncFuture(Generic[T]):
+class AsyncFuture(_Handle[T]):
     """A long-running operation; `await future` or `await future.result(timeout=...)`."""
 
-    def __init__(self, client: AsyncAPIClient, spec: FutureSpec[T], initial: Any) -> None:
-        self._client = client
-        self._spec = spec
-        self.initial = initial
-        self.request_id: str = initial.request_id
-        self._done = False
-        self._value: T | None = None
+    _client: AsyncAPIClient
 
     async def result(self, timeout: float | None = None) -> T:
         """The result; raise FutureTimeoutError if `timeout` seconds pass first."""
@@ -125,6 +122,3 @@ class AsyncFuture(Generic[T]):
 
     def __await__(self) -> Generator[Any, None, T]:
         return self.result().__await__()
-
-    def __repr__(self) -> str:
-        return f"<AsyncFuture {self._spec.request_type} request_id={self.request_id!r}>"
