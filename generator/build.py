@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from .annotations import Annotations, nullable, optional
 from .errors import Problem, SpecError, pointer_join
 from .ir import (
     Api,
@@ -40,12 +41,7 @@ RESERVED_REST_NAMES = frozenset({"close", "client"})
 TINKER_PATH_FIELDS = frozenset({"training_run_id", "checkpoint_id"})
 TINKER_PATH_FORM = "tinker://<training_run_id>/<weights|sampler_weights|external_weights>/<name>"
 RESERVED_CLASS_NAMES = frozenset({"Endpoint", "PathParam", "RequestOptions", "SyncResource", "AsyncResource"})
-_PRIMITIVES: dict[str, tuple[str, ParamKind]] = {
-    "string": ("str", "str"),
-    "integer": ("int", "int"),
-    "number": ("float", "float"),
-    "boolean": ("bool", "bool"),
-}
+_PARAM_KINDS: dict[str, ParamKind] = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
 
 def build(spec: Spec) -> Api:
@@ -62,6 +58,7 @@ class _Builder:
         self.spec = spec
         self.problems: list[Problem] = []
         self.schemas: Mapping[str, Any] = spec.data.get("components", {}).get("schemas", {})
+        self.annotation = Annotations(spec, self.fail).annotation
 
     def fail(self, pointer: str, message: str) -> None:
         self.problems.append(self.spec.problem(pointer, message))
@@ -363,7 +360,7 @@ class _Builder:
             )
         annotation = self.annotation(schema, schema_pointer, shadowed)
         if not required and default is None:
-            annotation = _optional(annotation)
+            annotation = optional(annotation)
         return Param(
             name=name,
             wire_name=Value.of(wire),
@@ -382,8 +379,8 @@ class _Builder:
         kind = schema.get("type")
         if kind == "string" and schema.get("format") == "date":
             return "date"
-        if isinstance(kind, str) and kind in _PRIMITIVES:
-            return _PRIMITIVES[kind][1]
+        if isinstance(kind, str) and kind in _PARAM_KINDS:
+            return _PARAM_KINDS[kind]
         self.fail(pointer, "a path or query parameter must be a string, integer, number or boolean")
         return "str"
 
@@ -416,7 +413,7 @@ class _Builder:
             if field is not None:
                 fields.append(field)
         fields.sort(key=lambda f: not f.required)
-        keep_null = tuple(f.wire_name.raw for f in fields if f.required and _nullable(f.annotation))
+        keep_null = tuple(f.wire_name.raw for f in fields if f.required and nullable(f.annotation))
         return Body(ClassName(model), tuple(fields), Value.of(keep_null))
 
     def body_field(
@@ -434,7 +431,7 @@ class _Builder:
         elif isinstance(default, (str, int, float, bool)):
             signature_default = Value.of(default)
         else:
-            annotation = _optional(annotation)
+            annotation = optional(annotation)
             signature_default = Value.of(None)
         return BodyField(
             name=name,
@@ -580,80 +577,6 @@ class _Builder:
                 f" code. {name}_async is the coroutine variant.",
             ),
         )
-
-    # ---------------------------------------------------------- annotations
-
-    def annotation(
-        self, schema: Mapping[str, Any], pointer: str, shadowed: frozenset[str] = frozenset()
-    ) -> str:
-        """The Python type of a schema, as code, matching what the models stage emits."""
-        if "$ref" in schema:
-            target = str(schema["$ref"])
-            name = target.rsplit("/", 1)[1]
-            resolved = self.spec.get(target)
-            if resolved.get("type") == "object" and "properties" in resolved:
-                return name
-            return self.annotation(resolved, target.lstrip("#"), shadowed)
-        if "const" in schema or "enum" in schema:
-            values = [schema["const"]] if "const" in schema else list(schema["enum"])
-            if not all(isinstance(v, (str, int)) for v in values):
-                self.fail(pointer, "enum and const values must be strings, integers or booleans")
-            return "Literal[" + ", ".join(repr(v) for v in values) + "]"
-        for key in ("anyOf", "oneOf"):
-            if key in schema:
-                members = [
-                    self.annotation(s, pointer_join(pointer, key, i), shadowed)
-                    for i, s in enumerate(schema[key])
-                ]
-                return _union(members)
-        kinds = schema.get("type", [])
-        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
-        members = [self.annotation_of_type(k, schema, pointer, shadowed) for k in kinds if k != "null"]
-        if not kinds:
-            members = ["Any"]
-        if "null" in kinds:
-            members.append("None")
-        return _union(members)
-
-    def annotation_of_type(
-        self, kind: str, schema: Mapping[str, Any], pointer: str, shadowed: frozenset[str]
-    ) -> str:
-        def prefix(name: str) -> str:
-            return f"builtins.{name}" if name in shadowed else name
-
-        if kind == "string":
-            return {"date": "datetime.date", "date-time": "datetime.datetime"}.get(
-                schema.get("format", ""), "str"
-            )
-        if kind in _PRIMITIVES:
-            return _PRIMITIVES[kind][0]
-        if kind == "array":
-            items = self.annotation(schema.get("items", {}), pointer_join(pointer, "items"), shadowed)
-            return f"{prefix('list')}[{items}]"
-        if kind == "object":
-            if "properties" in schema:
-                self.fail(pointer, "an inline object with properties must be a components schema")
-            extra = schema.get("additionalProperties")
-            value = "Any"
-            if isinstance(extra, Mapping) and extra:
-                value = self.annotation(extra, pointer_join(pointer, "additionalProperties"), shadowed)
-            return f"{prefix('dict')}[str, {value}]"
-        return "Any"
-
-
-def _union(members: list[str]) -> str:
-    unique = list(dict.fromkeys(members))
-    if "None" in unique:
-        unique = [m for m in unique if m != "None"] + ["None"]
-    return " | ".join(unique)
-
-
-def _optional(annotation: str) -> str:
-    return annotation if _nullable(annotation) else f"{annotation} | None"
-
-
-def _nullable(annotation: str) -> bool:
-    return annotation.endswith("| None") or annotation == "None"
 
 
 def _fixed_literal(schema: Mapping[str, Any]) -> Any:
