@@ -14,7 +14,7 @@ import os
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 import httpx
 
@@ -132,23 +132,6 @@ class BaseClient:
             return None
         return self.retry.delay(attempt, response, self._now(), self._rng)
 
-    def _poll_prepared(self, request_id: str) -> Prepared:
-        body = f'{{"request_id": {json.dumps(request_id)}, "allow_metadata_only": false}}'
-        return Prepared("POST", RETRIEVE_PATH, {}, body.encode())
-
-    def _poll_options(self, spec: FutureSpec[Any], iteration: int, remaining: float | None) -> RequestOptions:
-        timeout = POLL_TIMEOUT if remaining is None else max(min(POLL_TIMEOUT, remaining), 0.001)
-        headers = {"X-Tinker-Request-Iteration": str(iteration), "X-Tinker-Request-Type": spec.request_type}
-        return {"timeout": timeout, "headers": headers}
-
-    def _remaining(self, deadline: float | None, request_id: str, timeout: float | None) -> float | None:
-        if deadline is None:
-            return None
-        remaining = deadline - self._monotonic()
-        if remaining <= 0:
-            raise FutureTimeoutError(request_id, timeout or 0.0)
-        return remaining
-
     @staticmethod
     def _next_offset(page: Any, batch: list[Any], args: Mapping[str, object]) -> int | None:
         """The offset of the next page, or None after the last one."""
@@ -265,30 +248,18 @@ class SyncAPIClient(BaseClient):
             attempt += 1
 
     def _poll(self, spec: FutureSpec[R], request_id: str, timeout: float | None) -> R:
-        deadline = None if timeout is None else self._monotonic() + timeout
-        prepared = self._poll_prepared(request_id)
-        failures = iteration = 0
+        poller = _Poller(self, spec, request_id, timeout)
         while True:
-            remaining = self._remaining(deadline, request_id, timeout)
-            request = self._build_request(
-                self._http, prepared, self._poll_options(spec, iteration, remaining)
-            )
+            request = poller.request(self._http)
             try:
                 response = self._http.send(request)
             except httpx.TransportError as exc:
-                failures += 1
-                if failures >= MAX_POLL_CONNECTION_ERRORS:
-                    raise _connection_error(request, exc) from exc
-                step: R | Again = Again(self.retry.delay(failures - 1, None, self._now(), self._rng))
+                step: R | Again = poller.failed(request, exc)
             else:
-                failures = 0
-                self._log_response(request, response, iteration)
-                step = poll_step(spec, request_id, iteration, response, self.retry, self._now(), self._rng)
+                step = poller.answered(request, response)
             if not isinstance(step, Again):
                 return step
-            remaining = self._remaining(deadline, request_id, timeout)
-            self._sleep(step.delay if remaining is None else min(step.delay, remaining))
-            iteration += 1
+            self._sleep(poller.pause(step))
 
     def close(self) -> None:
         """Close the connection pool (not an `http_client` that the caller passed in)."""
@@ -390,30 +361,18 @@ class AsyncAPIClient(BaseClient):
             attempt += 1
 
     async def _poll(self, spec: FutureSpec[R], request_id: str, timeout: float | None) -> R:
-        deadline = None if timeout is None else self._monotonic() + timeout
-        prepared = self._poll_prepared(request_id)
-        failures = iteration = 0
+        poller = _Poller(self, spec, request_id, timeout)
         while True:
-            remaining = self._remaining(deadline, request_id, timeout)
-            request = self._build_request(
-                self._http, prepared, self._poll_options(spec, iteration, remaining)
-            )
+            request = poller.request(self._http)
             try:
                 response = await self._http.send(request)
             except httpx.TransportError as exc:
-                failures += 1
-                if failures >= MAX_POLL_CONNECTION_ERRORS:
-                    raise _connection_error(request, exc) from exc
-                step: R | Again = Again(self.retry.delay(failures - 1, None, self._now(), self._rng))
+                step: R | Again = poller.failed(request, exc)
             else:
-                failures = 0
-                self._log_response(request, response, iteration)
-                step = poll_step(spec, request_id, iteration, response, self.retry, self._now(), self._rng)
+                step = poller.answered(request, response)
             if not isinstance(step, Again):
                 return step
-            remaining = self._remaining(deadline, request_id, timeout)
-            await self._sleep(step.delay if remaining is None else min(step.delay, remaining))
-            iteration += 1
+            await self._sleep(poller.pause(step))
 
     async def close(self) -> None:
         """Close the connection pool (not an `http_client` that the caller passed in)."""
@@ -425,6 +384,58 @@ class AsyncAPIClient(BaseClient):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+class _Poller(Generic[R]):
+    """One future's polling: requests, deadline and failure count, shared by both loops."""
+
+    def __init__(
+        self, client: BaseClient, spec: FutureSpec[R], request_id: str, timeout: float | None
+    ) -> None:
+        self.client, self.spec, self.request_id, self.timeout = client, spec, request_id, timeout
+        self.deadline = None if timeout is None else client._monotonic() + timeout
+        self.iteration = self.failures = 0
+        body = f'{{"request_id": {json.dumps(request_id)}, "allow_metadata_only": false}}'
+        self.prepared = Prepared("POST", RETRIEVE_PATH, {}, body.encode())
+
+    def request(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        """The next poll; FutureTimeoutError once the deadline has passed."""
+        remaining = self._remaining()
+        timeout = POLL_TIMEOUT if remaining is None else max(min(POLL_TIMEOUT, remaining), 0.001)
+        headers = {
+            "X-Tinker-Request-Iteration": str(self.iteration),
+            "X-Tinker-Request-Type": self.spec.request_type,
+        }
+        return self.client._build_request(http, self.prepared, {"timeout": timeout, "headers": headers})
+
+    def failed(self, request: httpx.Request, exc: httpx.TransportError) -> Again:
+        """Poll again after a connection error, unless there were too many in a row."""
+        self.failures += 1
+        if self.failures >= MAX_POLL_CONNECTION_ERRORS:
+            raise _connection_error(request, exc) from exc
+        return Again(self.client.retry.delay(self.failures - 1, None, self.client._now(), self.client._rng))
+
+    def answered(self, request: httpx.Request, response: httpx.Response) -> R | Again:
+        self.failures = 0
+        self.client._log_response(request, response, self.iteration)
+        client = self.client
+        return poll_step(
+            self.spec, self.request_id, self.iteration, response, client.retry, client._now(), client._rng
+        )
+
+    def pause(self, step: Again) -> float:
+        """Seconds to sleep before the next poll, never past the deadline."""
+        remaining = self._remaining()
+        self.iteration += 1
+        return step.delay if remaining is None else min(step.delay, remaining)
+
+    def _remaining(self) -> float | None:
+        if self.deadline is None:
+            return None
+        remaining = self.deadline - self.client._monotonic()
+        if remaining <= 0:
+            raise FutureTimeoutError(self.request_id, self.timeout or 0.0)
+        return remaining
 
 
 def _answer(response: httpx.Response, parse: Callable[[], T]) -> T:
