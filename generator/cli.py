@@ -7,14 +7,13 @@ import sys
 import time
 from pathlib import Path
 
-from . import diff as api_changes
 from .build import build
 from .errors import SpecError
 from .load import load
 from .pipeline import generate
-from .review import Review, accept, render
-from .surface import surface
-from .write import compare, unified_diff, write_tree
+from .review import Review, accept, compare, render, surface
+from .write import compare as compare_tree
+from .write import unified_diff
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT / "spec" / "tinker.yaml"
@@ -51,14 +50,16 @@ def main(argv: list[str] | None = None) -> int:
         return api_diff(args)
     started = time.perf_counter()
     try:
-        output = generate(args.spec, _display(args.spec))
+        output = generate(
+            args.spec, _display(args.spec), out=args.out if args.command == "generate" else None
+        )
     except SpecError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s); nothing written.", file=sys.stderr)
         return 2
     if args.command == "check":
-        diff = compare(output.files, args.out)
+        diff = compare_tree(output.files, args.out)
         if diff.clean:
             print(f"{_display(args.out)} is up to date.")
             return 0
@@ -67,11 +68,11 @@ def main(argv: list[str] | None = None) -> int:
             f"\n{_display(args.out)} is stale ({diff.count} file(s)); run: {UPDATE_COMMAND}", file=sys.stderr
         )
         return 1
-    diff = write_tree(output.files, args.out)
+    assert output.written is not None
     api = output.api
     print(
         f"{len(api.models)} models, {len(api.resources)} resources, {len(api.operations)} operations;"
-        f" {diff.count} file(s) changed in {_display(args.out)} ({time.perf_counter() - started:.1f} s)"
+        f" {output.written.count} file(s) changed in {_display(args.out)} ({time.perf_counter() - started:.1f} s)"
     )
     return 0
 
@@ -81,7 +82,7 @@ def api_diff(args: argparse.Namespace) -> int:
     try:
         old = surface(build(load(args.old, old_name)))
         new = surface(build(load(args.new, _display(args.new))))
-        changes = accept(api_changes.compare(old, new), args.accept)
+        changes = accept(compare(old, new), args.accept)
     except SpecError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -6,13 +6,18 @@ Each entry is documented in README.md ("Extension reference"); keep the two in s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from .errors import Problem, pointer_join
 
-if TYPE_CHECKING:
-    from .load import Spec
+
+class Located(Protocol):
+    """What the checks need of a loaded spec: a way to locate a problem."""
+
+    def problem(self, pointer: str, message: str) -> Problem: ...
+
 
 _IDENTIFIER = {"type": "string", "pattern": "^[a-z_][a-z0-9_]*$"}
 _REF = {
@@ -25,6 +30,8 @@ _REF = {
 OPERATION = "operation"
 PARAMETER = "parameter"
 SCHEMA = "components schema"
+PROPERTY = "components schema property"
+CLIENT_VERSION = "client-version"
 
 EXTENSIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "x-tinker-future": (
@@ -79,20 +86,20 @@ EXTENSIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"type": "object", "minProperties": 1, "additionalProperties": _IDENTIFIER},
     ),
     "x-tinker-multi-segment": (PARAMETER, {"type": "boolean"}),
+    "x-tinker-default": (PROPERTY, {"enum": [CLIENT_VERSION]}),
 }
 
 _PLACES = {
     OPERATION: re.compile(r"^/paths/[^/]+/(get|put|post|delete|patch|head|options|trace)$"),
     PARAMETER: re.compile(r"^(/components/parameters/[^/]+|/paths/[^/]+(/[a-z]+)?/parameters/\d+)$"),
     SCHEMA: re.compile(r"^/components/schemas/[^/]+$"),
+    PROPERTY: re.compile(r"^/components/schemas/[^/]+/properties/[^/]+$"),
 }
 
 
-def check_extensions(spec: Spec) -> Iterator[Problem]:
-    """Every x-tinker-* key: known, in its place, and of the documented shape."""
-    from .load import walk_mappings
-
-    for pointer, node in walk_mappings(spec.data, ""):
+def check_extensions(spec: Located, mappings: Iterable[tuple[str, Mapping[str, Any]]]) -> Iterator[Problem]:
+    """Every x-tinker-* key among `mappings` (pointer, node): known, in its place, well-shaped."""
+    for pointer, node in mappings:
         for key, value in node.items():
             if not key.startswith("x-tinker-"):
                 continue
@@ -108,8 +115,75 @@ def check_extensions(spec: Spec) -> Iterator[Problem]:
             yield from _check_value(spec, where, schema, value)
 
 
-def _check_value(spec: Spec, where: str, schema: Mapping[str, Any], value: Any) -> Iterator[Problem]:
+def _check_value(spec: Located, where: str, schema: Mapping[str, Any], value: Any) -> Iterator[Problem]:
     from jsonschema import Draft202012Validator
 
     for error in Draft202012Validator(schema).iter_errors(value):
         yield spec.problem(pointer_join(where, *error.absolute_path), f"invalid value: {error.message}")
+
+
+# ------------------------------------------------- decoded records (values already checked)
+
+
+@dataclass(frozen=True)
+class FutureExtension:
+    result: str  # the schema the future resolves to
+    request_type: str
+
+
+@dataclass(frozen=True)
+class RedirectExtension:
+    result: str  # the $ref of the result schema
+    url_field: str
+    expires_field: str
+    default_expiry_seconds: int
+
+
+@dataclass(frozen=True)
+class PaginationExtension:
+    items: str
+
+
+@dataclass(frozen=True)
+class RestExtension:
+    name: str | None
+    tinker_path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OperationExtensions:
+    future: FutureExtension | None
+    redirect: RedirectExtension | None
+    pagination: PaginationExtension | None
+    rest: RestExtension | None
+
+
+def operation_extensions(operation: Mapping[str, Any]) -> OperationExtensions:
+    """The x-tinker-* records of an operation whose extensions passed `check_extensions`."""
+    future = operation.get("x-tinker-future")
+    redirect = operation.get("x-tinker-redirect")
+    pages = operation.get("x-tinker-pagination")
+    rest = operation.get("x-tinker-rest")
+    return OperationExtensions(
+        future=FutureExtension(_schema_name(future["result"]), future["request-type"]) if future else None,
+        redirect=RedirectExtension(
+            redirect["result"]["$ref"],
+            redirect["url-field"],
+            redirect["expires-field"],
+            int(redirect.get("default-expiry-seconds", 900)),
+        )
+        if redirect
+        else None,
+        pagination=PaginationExtension(pages["items"]) if pages else None,
+        rest=RestExtension(rest.get("name"), tuple(rest.get("tinker-path", []))) if rest else None,
+    )
+
+
+def client_default(schema: Mapping[str, Any]) -> str | None:
+    """The x-tinker-default of a body property: a value the client fills in when not given."""
+    value = schema.get("x-tinker-default")
+    return str(value) if value is not None else None
+
+
+def _schema_name(ref: Mapping[str, Any]) -> str:
+    return str(ref["$ref"]).rsplit("/", 1)[1]

@@ -6,16 +6,28 @@ import ast
 import itertools
 import multiprocessing
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from importlib.metadata import version
-from typing import TypeVar
 
 from . import cache
+from .emit import Emitted
 
 LINE_LENGTH = 100
-T = TypeVar("T")
 _BLACK = version("black")
+
+
+def format_files(emitted: Emitted) -> dict[str, bytes]:
+    """Every file of the package, Python formatted by black, sorted by relative path."""
+    formatter = Formatter()
+    try:
+        formatter.submit(emitted.python)
+        formatter.submit_by_class("types.py", emitted.models)
+        files = {path: source.encode() for path, source in formatter.results().items()}
+    finally:
+        formatter.close()
+    files.update(emitted.verbatim)
+    return dict(sorted(files.items()))
 
 
 class Formatter:
@@ -28,10 +40,6 @@ class Formatter:
         self._pool: ProcessPoolExecutor | None = None
         self._jobs: dict[str, Future[str] | str] = {}
         self._modules: dict[str, int] = {}  # a module formatted as this many chunks
-
-    def call(self, function: Callable[..., T], *args: object) -> Future[T]:
-        """Run `function(*args)` in a worker process (arguments and result are pickled)."""
-        return self._workers().submit(function, *args)
 
     def submit_by_class(self, name: str, source: str) -> None:
         """Format a module of top-level classes one class at a time.

@@ -12,9 +12,20 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .typetree import Scope, Type
+
 
 class PythonIdentifier(str):
-    """A snake_case identifier that is safe as a Python name (not a keyword, ASCII)."""
+    """A snake_case name that is safe as a Python identifier: ASCII, no keyword or soft keyword.
+
+    The constructor refuses anything else (ValueError), so no unchecked path exists;
+    `sanitise` turns spec text into one.
+    """
+
+    def __new__(cls, text: str) -> PythonIdentifier:
+        if not _IDENTIFIER.match(text) or keyword.iskeyword(text) or keyword.issoftkeyword(text):
+            raise ValueError(f"{text!r} is not a usable Python name (a keyword or not an identifier)")
+        return super().__new__(cls, text)
 
     @classmethod
     def sanitise(cls, raw: str) -> PythonIdentifier | None:
@@ -25,23 +36,29 @@ class PythonIdentifier(str):
             return None
         if text[0].isdigit():
             text = "n" + text
-        if keyword.iskeyword(text) or keyword.issoftkeyword(text) or text in _BUILTIN_CLASHES:
+        if keyword.iskeyword(text) or keyword.issoftkeyword(text) or text in _ARGUMENT_CLASHES:
             text += "_"
         return cls(text)
 
 
 class ClassName(str):
-    """A PascalCase class name."""
+    """A PascalCase class name; the constructor refuses anything else (ValueError)."""
 
     PATTERN = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+
+    def __new__(cls, text: str) -> ClassName:
+        if not cls.PATTERN.match(text):
+            raise ValueError(f"{text!r} must be a PascalCase Python class name")
+        return super().__new__(cls, text)
 
     @classmethod
     def from_snake(cls, name: str) -> ClassName:
         return cls("".join(part.capitalize() for part in name.split("_") if part))
 
 
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Names a generated argument must not take: the method's own `self` and `options`.
-_BUILTIN_CLASHES = frozenset({"self", "options"})
+_ARGUMENT_CLASHES = frozenset({"self", "options"})
 
 
 @dataclass(frozen=True)
@@ -56,9 +73,33 @@ class Value:
         return cls(raw, repr(raw))
 
 
-def docstring(*paragraphs: str, width: int = 80) -> str:
-    """A triple-quoted docstring literal for spec text, escaped; black indents it later."""
-    parts = [textwrap.fill(" ".join(p.split()), width) for p in paragraphs if p and p.strip()]
+Section = tuple[str, tuple[tuple[str, str], ...]]  # ("Args", ((name, text), ...))
+
+
+def docstring(*paragraphs: str, sections: tuple[Section, ...] = (), width: int = 80) -> str:
+    """A triple-quoted docstring literal for spec text, escaped; black indents it later.
+
+    Each paragraph may hold several (split on blank lines); each section is a Google-style
+    block (`Args:` with one indented entry per name).
+    """
+    parts = [
+        textwrap.fill(" ".join(chunk.split()), width)
+        for paragraph in paragraphs
+        for chunk in re.split(r"\n\s*\n", paragraph or "")
+        if chunk.strip()
+    ]
+    for title, entries in sections:
+        if entries:
+            lines = [
+                textwrap.fill(
+                    ": ".join(part for part in (term, " ".join(text.split())) if part),
+                    width,
+                    initial_indent="    ",
+                    subsequent_indent="        ",
+                )
+                for term, text in entries
+            ]
+            parts.append(f"{title}:\n" + "\n".join(lines))
     text = "\n\n".join(parts) or "Undocumented."
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     text = "".join(c if c == "\n" or c.isprintable() else f"\\x{ord(c):02x}" for c in text)
@@ -69,16 +110,30 @@ def docstring(*paragraphs: str, width: int = 80) -> str:
 
 
 ParamKind = Literal["str", "int", "float", "bool", "date"]
+Location = Literal["path", "query", "header"]
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One argument of a generated signature, already rendered for its scope."""
+
+    name: PythonIdentifier
+    annotation: str
+    default: Value | None
+
+    def __str__(self) -> str:
+        text = f"{self.name}: {self.annotation}"
+        return text if self.default is None else f"{text} = {self.default.code}"
 
 
 @dataclass(frozen=True)
 class Param:
-    """A path or query parameter: an argument of the method."""
+    """A path, query or header parameter: an argument of the method."""
 
     name: PythonIdentifier
     wire_name: Value
-    location: Literal["path", "query"]
-    annotation: str
+    location: Location
+    type: Type
     kind: ParamKind
     required: bool
     default: Value | None
@@ -90,14 +145,15 @@ class Param:
 
 @dataclass(frozen=True)
 class BodyField:
-    """A property of the request body: a keyword-only argument, or a fixed literal."""
+    """A property of the request body: a keyword-only argument, or a value the client fills."""
 
     name: PythonIdentifier
     wire_name: Value
-    annotation: str
+    type: Type
     required: bool
     default: Value | None
-    fixed: Value | None
+    value: str  # the expression sent: the argument, a fixed literal, or a client default
+    is_argument: bool
     description: str
     line: int = 0
 
@@ -110,7 +166,7 @@ class Body:
 
     @property
     def arguments(self) -> tuple[BodyField, ...]:
-        return tuple(f for f in self.fields if f.fixed is None)
+        return tuple(f for f in self.fields if f.is_argument)
 
 
 @dataclass(frozen=True)
@@ -130,14 +186,18 @@ class Redirect:
 @dataclass(frozen=True)
 class Pagination:
     items: Value  # the page's array field
-    item_annotation: str
+    item: Type
     method: PythonIdentifier  # the generated iterator method, e.g. list_all
+    docstring: str
 
 
 @dataclass(frozen=True)
-class RestName:
-    name: PythonIdentifier | None
-    tinker_path: tuple[PythonIdentifier, ...]
+class Signature:
+    """A method's arguments for one scope: positional ones, then keyword-only ones."""
+
+    positional: tuple[Argument, ...]
+    keyword: tuple[Argument, ...]
+    call: tuple[tuple[str, str], ...]  # (wire name code, expression) of the request's arguments
 
 
 @dataclass(frozen=True)
@@ -151,10 +211,12 @@ class Operation:
     params: tuple[Param, ...]
     body: Body | None
     response: ClassName | None
+    signature: Signature
     future: Future | None = None
     redirect: Redirect | None = None
     pagination: Pagination | None = None
-    rest: RestName | None = None
+    page_signature: Signature | None = None
+    deprecated: Value | None = None  # the message the runtime warns with
     line: int = 0
 
     @property
@@ -176,34 +238,25 @@ class Operation:
             return f"{'AsyncFuture' if is_async else 'Future'}[{self.future.result}]"
         return self.return_annotation
 
+    def page_returns(self, is_async: bool, scope: Scope) -> str:
+        assert self.pagination is not None
+        return f"{'AsyncIterator' if is_async else 'Iterator'}[{self.pagination.item.render(scope)}]"
+
     @property
     def client_call(self) -> str:
         """The client method the generated method delegates to."""
         return "start_future" if self.future else "request"
 
-    @property
-    def page_params(self) -> tuple[Param, ...]:
-        """The parameters of the page iterator: all but the offset, which it advances."""
-        return tuple(p for p in self.params if p.wire_name.raw != "offset")
-
-
-@dataclass(frozen=True)
-class RestParam:
-    """A parameter of a RestClient method (all positional-or-keyword, as the seed documents)."""
-
-    name: PythonIdentifier
-    annotation: str
-    default: Value | None
-
 
 @dataclass(frozen=True)
 class RestMethod:
-    """A method of the seed RestClient facade: one resource method, maybe via a tinker path."""
+    """A method of the RestClient facade: one resource method, maybe via a tinker path."""
 
     name: PythonIdentifier
     operation: Operation
     from_tinker_path: bool
-    params: tuple[RestParam, ...]
+    params: tuple[Argument, ...]
+    types: tuple[Type, ...]  # of the params, for the surface and the imports
     arguments: tuple[tuple[str, str], ...]  # (resource method argument, expression)
     docstring: str
 
@@ -223,22 +276,8 @@ class Resource:
     async_class_name: ClassName
     docstring: str
     operations: tuple[Operation, ...]
-    imports: tuple[str, ...]
-    needs_builtins: bool
-    needs_datetime: bool
-    typing_imports: tuple[str, ...]
-
-    @property
-    def has_futures(self) -> bool:
-        return any(op.future for op in self.operations)
-
-    @property
-    def has_pages(self) -> bool:
-        return any(op.pagination for op in self.operations)
-
-    @property
-    def has_redirects(self) -> bool:
-        return any(op.redirect for op in self.operations)
+    scope: Scope
+    import_lines: tuple[str, ...]  # every import of the module, in order
 
     def class_name_for(self, is_async: bool, is_raw: bool) -> str:
         return f"{'Async' if is_async else ''}{self.class_name}{'WithRawResponse' if is_raw else ''}"
@@ -249,7 +288,7 @@ class ModelField:
     """A property of an object model, as the generated class exposes it."""
 
     name: str
-    annotation: str
+    type: Type
     required: bool
     default: Value | None
     line: int
@@ -266,7 +305,7 @@ class Model:
     aliases: tuple[tuple[PythonIdentifier, str], ...] = ()  # (alias property, field it reads)
     kind: ModelKind = "other"
     fields: tuple[ModelField, ...] = ()
-    members: tuple[str, ...] = ()  # union members (annotations), enum values (repr)
+    members: tuple[Type, ...] = ()  # union members; enum values as literals
     discriminator: str | None = None
     roles: frozenset[str] = frozenset()  # "request" and/or "response"
 
@@ -281,26 +320,8 @@ class Api:
     resources: tuple[Resource, ...]
     models: tuple[Model, ...]
     rest_methods: tuple[RestMethod, ...] = ()
-
-    @property
-    def rest_annotations(self) -> str:
-        return " ".join(m.returns + " " + " ".join(p.annotation for p in m.params) for m in self.rest_methods)
-
-    @property
-    def rest_typing_imports(self) -> tuple[str, ...]:
-        names = ["TYPE_CHECKING"] if self.rest_imports else []
-        return (*names, "Any", *(n for n in ("Literal",) if re.search(rf"\b{n}\b", self.rest_annotations)))
-
-    @property
-    def rest_needs_datetime(self) -> bool:
-        return "datetime." in self.rest_annotations
-
-    @property
-    def rest_imports(self) -> tuple[str, ...]:
-        """Model names the RestClient annotations mention."""
-        text = self.rest_annotations
-        names = {m.name for m in self.models}
-        return tuple(sorted({n for n in re.findall(r"\b[A-Z][A-Za-z0-9]*\b", text) if n in names}))
+    rest_import_lines: tuple[str, ...] = ()
+    rest_model_imports: tuple[str, ...] = ()
 
     @property
     def operations(self) -> tuple[Operation, ...]:

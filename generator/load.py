@@ -82,7 +82,7 @@ def read(path: Path, display_name: str | None = None) -> Spec:
         raise SpecError(problems)
     problems = list(_check_refs(spec))
     if not problems:
-        problems = list(check_extensions(spec))
+        problems = list(check_extensions(spec, walk_mappings(spec.data, "")))
     if problems:
         raise SpecError(problems)
     return spec

@@ -11,9 +11,9 @@ import pytest
 
 from generator.build import build
 from generator.cli import main
-from generator.diff import compare
 from generator.load import load
-from generator.surface import surface
+from generator.review.diff import compare
+from generator.review.surface import surface
 
 from .conftest import ROOT
 

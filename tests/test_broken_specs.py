@@ -88,7 +88,7 @@ CASES = {
     "unknown extension": (
         edit("      x-tinker-future:", "      x-tinker-futur:"),
         [
-            "27: /paths/~1things/post/x-tinker-futur: unknown extension x-tinker-futur; known: x-tinker-aliases, x-tinker-future,"
+            "27: /paths/~1things/post/x-tinker-futur: unknown extension x-tinker-futur; known: x-tinker-aliases, x-tinker-default, x-tinker-future,"
             " x-tinker-multi-segment, x-tinker-pagination, x-tinker-redirect, x-tinker-rest"
         ],
     ),
@@ -135,14 +135,14 @@ CASES = {
         ),
         ["45: /components/schemas/Thing/x-tinker-aliases/id: 'thing' is not a property of this schema"],
     ),
-    "header parameter": (
+    "cookie parameter": (
         edit("          in: path\n", "          in: path\n").replace(
             "      parameters:\n",
-            "      parameters:\n        - {name: X-Trace, in: header, schema: {type: string}}\n",
+            "      parameters:\n        - {name: trace, in: cookie, schema: {type: string}}\n",
             1,
         ),
         [
-            "12: /paths/~1things~1{thing_id}/get/parameters/0: header parameters are not supported; only path and query"
+            "12: /paths/~1things~1{thing_id}/get/parameters/0: cookie parameters are not supported; only path, query and header"
         ],
     ),
 }

@@ -6,12 +6,10 @@ from __future__ import annotations
 import datetime
 from typing import Literal
 
-from .._endpoint import Endpoint, Param, RequestOptions
-from .._resource import AsyncResource, SyncResource
-from .._response import to_async_raw, to_raw
-from ..types import (
-    AuditLogResponse,
-)
+from .._endpoint import Endpoint as _Endpoint, Param as _Param, RequestOptions
+from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
+from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
+from ..types import AuditLogResponse
 
 __all__ = [
     "Audit",
@@ -20,24 +18,24 @@ __all__ = [
     "AsyncAuditWithRawResponse",
 ]
 
-_GET_LOG = Endpoint(
+_GET_LOG = _Endpoint(
     "GET",
     "/api/v1/audit",
     AuditLogResponse,
     params=(
-        Param(
+        _Param(
             "event_type",
             "event_type",
             "query",
             "str",
             choices=("all", "checkpoints", "projects", "teams", "organizations"),
         ),
-        Param("day", "day", "query", "date"),
+        _Param("day", "day", "query", "date"),
     ),
 )
 
 
-class Audit(SyncResource):
+class Audit(_SyncResource):
     """The organization's audit log (REST, admin role)."""
 
     def get_log(
@@ -50,6 +48,21 @@ class Audit(SyncResource):
         """Get one day of the organization's audit log.
 
         Requires the tinker-admin role (VIEW_AUDIT_LOG capability).
+
+        `GET /api/v1/audit`
+
+        Args:
+            event_type: Which events to include.
+            day: The UTC day to query (default today).
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `AuditLogResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return self._client.request(
             _GET_LOG,
@@ -65,10 +78,10 @@ class AuditWithRawResponse:
     """`Audit`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: Audit) -> None:
-        self.get_log = to_raw(resource.get_log)
+        self.get_log = _to_raw(resource.get_log)
 
 
-class AsyncAudit(AsyncResource):
+class AsyncAudit(_AsyncResource):
     """The organization's audit log (REST, admin role)."""
 
     async def get_log(
@@ -81,6 +94,21 @@ class AsyncAudit(AsyncResource):
         """Get one day of the organization's audit log.
 
         Requires the tinker-admin role (VIEW_AUDIT_LOG capability).
+
+        `GET /api/v1/audit`
+
+        Args:
+            event_type: Which events to include.
+            day: The UTC day to query (default today).
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `AuditLogResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return await self._client.request(
             _GET_LOG,
@@ -96,4 +124,4 @@ class AsyncAuditWithRawResponse:
     """`AsyncAudit`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: AsyncAudit) -> None:
-        self.get_log = to_async_raw(resource.get_log)
+        self.get_log = _to_async_raw(resource.get_log)

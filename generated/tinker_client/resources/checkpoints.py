@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-from .._endpoint import Endpoint, Param, RequestOptions
-from .._resource import AsyncResource, SyncResource
-from .._response import to_async_raw, to_raw
+from .._endpoint import Endpoint as _Endpoint, Param as _Param, RequestOptions
+from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
+from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
 from ..types import (
     Checkpoint,
     CheckpointsListResponse,
@@ -23,53 +23,53 @@ __all__ = [
     "AsyncCheckpointsWithRawResponse",
 ]
 
-_GET_WEIGHTS_INFO = Endpoint(
+_GET_WEIGHTS_INFO = _Endpoint(
     "POST",
     "/api/v1/weights_info",
     WeightsInfoResponse,
     body=WeightsInfoRequest,
 )
-_LIST = Endpoint(
+_LIST = _Endpoint(
     "GET",
     "/api/v1/checkpoints",
     CheckpointsListResponse,
     params=(
-        Param("limit", "limit", "query", "int"),
-        Param("offset", "offset", "query", "int"),
+        _Param("limit", "limit", "query", "int"),
+        _Param("offset", "offset", "query", "int"),
     ),
 )
-_PUBLISH = Endpoint(
+_PUBLISH = _Endpoint(
     "POST",
     "/api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/publish",
     type(None),
     params=(
-        Param("training_run_id", "training_run_id", "path", "str"),
-        Param("checkpoint_id", "checkpoint_id", "path", "str", multi_segment=True),
+        _Param("training_run_id", "training_run_id", "path", "str"),
+        _Param("checkpoint_id", "checkpoint_id", "path", "str", multi_segment=True),
     ),
 )
-_UNPUBLISH = Endpoint(
+_UNPUBLISH = _Endpoint(
     "DELETE",
     "/api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/publish",
     type(None),
     params=(
-        Param("training_run_id", "training_run_id", "path", "str"),
-        Param("checkpoint_id", "checkpoint_id", "path", "str", multi_segment=True),
+        _Param("training_run_id", "training_run_id", "path", "str"),
+        _Param("checkpoint_id", "checkpoint_id", "path", "str", multi_segment=True),
     ),
 )
-_SET_TTL = Endpoint(
+_SET_TTL = _Endpoint(
     "PUT",
     "/api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/ttl",
     type(None),
     params=(
-        Param("training_run_id", "training_run_id", "path", "str"),
-        Param("checkpoint_id", "checkpoint_id", "path", "str", multi_segment=True),
+        _Param("training_run_id", "training_run_id", "path", "str"),
+        _Param("checkpoint_id", "checkpoint_id", "path", "str", multi_segment=True),
     ),
     body=SetCheckpointTtlRequest,
     keep_null=("ttl_seconds",),
 )
 
 
-class Checkpoints(SyncResource):
+class Checkpoints(_SyncResource):
     """Checkpoints across training runs (REST)."""
 
     def get_weights_info(
@@ -78,7 +78,22 @@ class Checkpoints(SyncResource):
         tinker_path: str,
         options: RequestOptions | None = None,
     ) -> WeightsInfoResponse:
-        """Get a checkpoint's base model and LoRA configuration from its tinker path."""
+        """Get a checkpoint's base model and LoRA configuration from its tinker path.
+
+        `POST /api/v1/weights_info`
+
+        Args:
+            tinker_path
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `WeightsInfoResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _GET_WEIGHTS_INFO,
             {
@@ -94,7 +109,23 @@ class Checkpoints(SyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> CheckpointsListResponse:
-        """List the checkpoints of all the caller's training runs, newest first."""
+        """List the checkpoints of all the caller's training runs, newest first.
+
+        `GET /api/v1/checkpoints`
+
+        Args:
+            limit: Maximum number of checkpoints to return.
+            offset: Number of items to skip.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `CheckpointsListResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _LIST,
             {
@@ -131,6 +162,23 @@ class Checkpoints(SyncResource):
 
         Only the exact owner of the training run may publish. 409 means the checkpoint
         is already public.
+
+        `POST
+        /api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/publish`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            checkpoint_id: The checkpoint id, which contains a slash: weights/<name>,
+                sampler_weights/<name> or external_weights/<name>.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            Nothing.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return self._client.request(
             _PUBLISH,
@@ -151,6 +199,23 @@ class Checkpoints(SyncResource):
         """Unpublish a checkpoint to make it private again.
 
         409 means the checkpoint is already private.
+
+        `DELETE
+        /api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/publish`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            checkpoint_id: The checkpoint id, which contains a slash: weights/<name>,
+                sampler_weights/<name> or external_weights/<name>.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            Nothing.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return self._client.request(
             _UNPUBLISH,
@@ -172,6 +237,23 @@ class Checkpoints(SyncResource):
         """Set or remove the time to live of a checkpoint.
 
         ttl_seconds counts from now (3600 seconds to 10 years); null removes the expiry.
+
+        `PUT /api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/ttl`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            checkpoint_id: The checkpoint id, which contains a slash: weights/<name>,
+                sampler_weights/<name> or external_weights/<name>.
+            ttl_seconds: Seconds from now; null removes the expiry.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            Nothing.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return self._client.request(
             _SET_TTL,
@@ -188,14 +270,14 @@ class CheckpointsWithRawResponse:
     """`Checkpoints`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: Checkpoints) -> None:
-        self.get_weights_info = to_raw(resource.get_weights_info)
-        self.list = to_raw(resource.list)
-        self.publish = to_raw(resource.publish)
-        self.unpublish = to_raw(resource.unpublish)
-        self.set_ttl = to_raw(resource.set_ttl)
+        self.get_weights_info = _to_raw(resource.get_weights_info)
+        self.list = _to_raw(resource.list)
+        self.publish = _to_raw(resource.publish)
+        self.unpublish = _to_raw(resource.unpublish)
+        self.set_ttl = _to_raw(resource.set_ttl)
 
 
-class AsyncCheckpoints(AsyncResource):
+class AsyncCheckpoints(_AsyncResource):
     """Checkpoints across training runs (REST)."""
 
     async def get_weights_info(
@@ -204,7 +286,22 @@ class AsyncCheckpoints(AsyncResource):
         tinker_path: str,
         options: RequestOptions | None = None,
     ) -> WeightsInfoResponse:
-        """Get a checkpoint's base model and LoRA configuration from its tinker path."""
+        """Get a checkpoint's base model and LoRA configuration from its tinker path.
+
+        `POST /api/v1/weights_info`
+
+        Args:
+            tinker_path
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `WeightsInfoResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _GET_WEIGHTS_INFO,
             {
@@ -220,7 +317,23 @@ class AsyncCheckpoints(AsyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> CheckpointsListResponse:
-        """List the checkpoints of all the caller's training runs, newest first."""
+        """List the checkpoints of all the caller's training runs, newest first.
+
+        `GET /api/v1/checkpoints`
+
+        Args:
+            limit: Maximum number of checkpoints to return.
+            offset: Number of items to skip.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `CheckpointsListResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _LIST,
             {
@@ -257,6 +370,23 @@ class AsyncCheckpoints(AsyncResource):
 
         Only the exact owner of the training run may publish. 409 means the checkpoint
         is already public.
+
+        `POST
+        /api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/publish`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            checkpoint_id: The checkpoint id, which contains a slash: weights/<name>,
+                sampler_weights/<name> or external_weights/<name>.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            Nothing.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return await self._client.request(
             _PUBLISH,
@@ -277,6 +407,23 @@ class AsyncCheckpoints(AsyncResource):
         """Unpublish a checkpoint to make it private again.
 
         409 means the checkpoint is already private.
+
+        `DELETE
+        /api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/publish`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            checkpoint_id: The checkpoint id, which contains a slash: weights/<name>,
+                sampler_weights/<name> or external_weights/<name>.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            Nothing.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return await self._client.request(
             _UNPUBLISH,
@@ -298,6 +445,23 @@ class AsyncCheckpoints(AsyncResource):
         """Set or remove the time to live of a checkpoint.
 
         ttl_seconds counts from now (3600 seconds to 10 years); null removes the expiry.
+
+        `PUT /api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/ttl`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            checkpoint_id: The checkpoint id, which contains a slash: weights/<name>,
+                sampler_weights/<name> or external_weights/<name>.
+            ttl_seconds: Seconds from now; null removes the expiry.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            Nothing.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return await self._client.request(
             _SET_TTL,
@@ -314,8 +478,8 @@ class AsyncCheckpointsWithRawResponse:
     """`AsyncCheckpoints`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: AsyncCheckpoints) -> None:
-        self.get_weights_info = to_async_raw(resource.get_weights_info)
-        self.list = to_async_raw(resource.list)
-        self.publish = to_async_raw(resource.publish)
-        self.unpublish = to_async_raw(resource.unpublish)
-        self.set_ttl = to_async_raw(resource.set_ttl)
+        self.get_weights_info = _to_async_raw(resource.get_weights_info)
+        self.list = _to_async_raw(resource.list)
+        self.publish = _to_async_raw(resource.publish)
+        self.unpublish = _to_async_raw(resource.unpublish)
+        self.set_ttl = _to_async_raw(resource.set_ttl)

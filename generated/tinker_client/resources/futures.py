@@ -4,13 +4,10 @@
 from __future__ import annotations
 
 
-from .._endpoint import Endpoint, RequestOptions
-from .._resource import AsyncResource, SyncResource
-from .._response import to_async_raw, to_raw
-from ..types import (
-    FutureRetrieveRequest,
-    FutureRetrieveResponse,
-)
+from .._endpoint import Endpoint as _Endpoint, RequestOptions
+from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
+from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
+from ..types import FutureRetrieveRequest, FutureRetrieveResponse
 
 __all__ = [
     "Futures",
@@ -19,7 +16,7 @@ __all__ = [
     "AsyncFuturesWithRawResponse",
 ]
 
-_RETRIEVE = Endpoint(
+_RETRIEVE = _Endpoint(
     "POST",
     "/api/v1/retrieve_future",
     FutureRetrieveResponse,
@@ -27,7 +24,7 @@ _RETRIEVE = Endpoint(
 )
 
 
-class Futures(SyncResource):
+class Futures(_SyncResource):
     """Results of long-running operations."""
 
     def retrieve(
@@ -42,6 +39,21 @@ class Futures(SyncResource):
         Answers try_again while the work is queued or running, the result when done, or
         an error object when it failed. 408 means try again; 410 means the future
         expired.
+
+        `POST /api/v1/retrieve_future`
+
+        Args:
+            request_id
+            allow_metadata_only: Accept a metadata-only answer for large results.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `FutureRetrieveResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return self._client.request(
             _RETRIEVE,
@@ -57,10 +69,10 @@ class FuturesWithRawResponse:
     """`Futures`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: Futures) -> None:
-        self.retrieve = to_raw(resource.retrieve)
+        self.retrieve = _to_raw(resource.retrieve)
 
 
-class AsyncFutures(AsyncResource):
+class AsyncFutures(_AsyncResource):
     """Results of long-running operations."""
 
     async def retrieve(
@@ -75,6 +87,21 @@ class AsyncFutures(AsyncResource):
         Answers try_again while the work is queued or running, the result when done, or
         an error object when it failed. 408 means try again; 410 means the future
         expired.
+
+        `POST /api/v1/retrieve_future`
+
+        Args:
+            request_id
+            allow_metadata_only: Accept a metadata-only answer for large results.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `FutureRetrieveResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return await self._client.request(
             _RETRIEVE,
@@ -90,4 +117,4 @@ class AsyncFuturesWithRawResponse:
     """`AsyncFutures`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: AsyncFutures) -> None:
-        self.retrieve = to_async_raw(resource.retrieve)
+        self.retrieve = _to_async_raw(resource.retrieve)

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from .._endpoint import Endpoint, RequestOptions
-from .._futures import AsyncFuture, Future, FutureSpec
-from .._resource import AsyncResource, SyncResource
-from .._response import to_async_raw, to_raw
+from .._endpoint import Endpoint as _Endpoint, RequestOptions
+from .._futures import AsyncFuture, Future, FutureSpec as _FutureSpec
+from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
+from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
 from ..types import (
     CreateModelRequest,
     CreateModelResponse,
@@ -28,29 +28,29 @@ __all__ = [
     "AsyncModelsWithRawResponse",
 ]
 
-_CREATE = Endpoint(
+_CREATE = _Endpoint(
     "POST",
     "/api/v1/create_model",
     UntypedAPIFuture,
     body=CreateModelRequest,
 )
-_CREATE_RESULT = FutureSpec(CreateModelResponse, "CreateModel")
-_GET_INFO = Endpoint(
+_CREATE_RESULT = _FutureSpec(CreateModelResponse, "CreateModel")
+_GET_INFO = _Endpoint(
     "POST",
     "/api/v1/get_info",
     GetInfoResponse,
     body=GetInfoRequest,
 )
-_UNLOAD = Endpoint(
+_UNLOAD = _Endpoint(
     "POST",
     "/api/v1/unload_model",
     UntypedAPIFuture,
     body=UnloadModelRequest,
 )
-_UNLOAD_RESULT = FutureSpec(UnloadModelResponse, "UnloadModel")
+_UNLOAD_RESULT = _FutureSpec(UnloadModelResponse, "UnloadModel")
 
 
-class Models(SyncResource):
+class Models(_SyncResource):
     """Creating, describing and unloading training models."""
 
     def create(
@@ -64,7 +64,28 @@ class Models(SyncResource):
         optimizer_config: OptimizerConfig | None = None,
         options: RequestOptions | None = None,
     ) -> Future[CreateModelResponse]:
-        """Create a training model, optionally with a LoRA configuration."""
+        """Create a training model, optionally with a LoRA configuration.
+
+        `POST /api/v1/create_model`
+
+        Args:
+            session_id
+            model_seq_id: Per-session counter of training models
+            base_model: The base model, e.g. Qwen/Qwen3-8B.
+            user_metadata
+            lora_config
+            optimizer_config
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `CreateModelResponse`; the call returns once the
+                server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.start_future(
             _CREATE,
             _CREATE_RESULT,
@@ -86,7 +107,22 @@ class Models(SyncResource):
         model_id: str,
         options: RequestOptions | None = None,
     ) -> GetInfoResponse:
-        """Retrieve metadata about a model."""
+        """Retrieve metadata about a model.
+
+        `POST /api/v1/get_info`
+
+        Args:
+            model_id
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `GetInfoResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _GET_INFO,
             {
@@ -102,7 +138,23 @@ class Models(SyncResource):
         model_id: str,
         options: RequestOptions | None = None,
     ) -> Future[UnloadModelResponse]:
-        """Unload the model weights and end the user's session."""
+        """Unload the model weights and end the user's session.
+
+        `POST /api/v1/unload_model`
+
+        Args:
+            model_id
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `UnloadModelResponse`; the call returns once the
+                server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.start_future(
             _UNLOAD,
             _UNLOAD_RESULT,
@@ -118,12 +170,12 @@ class ModelsWithRawResponse:
     """`Models`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: Models) -> None:
-        self.create = to_raw(resource.create)
-        self.get_info = to_raw(resource.get_info)
-        self.unload = to_raw(resource.unload)
+        self.create = _to_raw(resource.create)
+        self.get_info = _to_raw(resource.get_info)
+        self.unload = _to_raw(resource.unload)
 
 
-class AsyncModels(AsyncResource):
+class AsyncModels(_AsyncResource):
     """Creating, describing and unloading training models."""
 
     async def create(
@@ -137,7 +189,28 @@ class AsyncModels(AsyncResource):
         optimizer_config: OptimizerConfig | None = None,
         options: RequestOptions | None = None,
     ) -> AsyncFuture[CreateModelResponse]:
-        """Create a training model, optionally with a LoRA configuration."""
+        """Create a training model, optionally with a LoRA configuration.
+
+        `POST /api/v1/create_model`
+
+        Args:
+            session_id
+            model_seq_id: Per-session counter of training models
+            base_model: The base model, e.g. Qwen/Qwen3-8B.
+            user_metadata
+            lora_config
+            optimizer_config
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `CreateModelResponse`; the call returns once the
+                server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.start_future(
             _CREATE,
             _CREATE_RESULT,
@@ -159,7 +232,22 @@ class AsyncModels(AsyncResource):
         model_id: str,
         options: RequestOptions | None = None,
     ) -> GetInfoResponse:
-        """Retrieve metadata about a model."""
+        """Retrieve metadata about a model.
+
+        `POST /api/v1/get_info`
+
+        Args:
+            model_id
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `GetInfoResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _GET_INFO,
             {
@@ -175,7 +263,23 @@ class AsyncModels(AsyncResource):
         model_id: str,
         options: RequestOptions | None = None,
     ) -> AsyncFuture[UnloadModelResponse]:
-        """Unload the model weights and end the user's session."""
+        """Unload the model weights and end the user's session.
+
+        `POST /api/v1/unload_model`
+
+        Args:
+            model_id
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `UnloadModelResponse`; the call returns once the
+                server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.start_future(
             _UNLOAD,
             _UNLOAD_RESULT,
@@ -191,6 +295,6 @@ class AsyncModelsWithRawResponse:
     """`AsyncModels`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: AsyncModels) -> None:
-        self.create = to_async_raw(resource.create)
-        self.get_info = to_async_raw(resource.get_info)
-        self.unload = to_async_raw(resource.unload)
+        self.create = _to_async_raw(resource.create)
+        self.get_info = _to_async_raw(resource.get_info)
+        self.unload = _to_async_raw(resource.unload)

@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 
-from .._endpoint import Endpoint, Param, RequestOptions
-from .._resource import AsyncResource, SyncResource
-from .._response import to_async_raw, to_raw
-from ..types import (
-    GetSamplerResponse,
-)
+from .._endpoint import Endpoint as _Endpoint, Param as _Param, RequestOptions
+from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
+from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
+from ..types import GetSamplerResponse
 
 __all__ = [
     "Samplers",
@@ -18,15 +16,15 @@ __all__ = [
     "AsyncSamplersWithRawResponse",
 ]
 
-_GET = Endpoint(
+_GET = _Endpoint(
     "GET",
     "/api/v1/samplers/{sampler_id}",
     GetSamplerResponse,
-    params=(Param("sampler_id", "sampler_id", "path", "str"),),
+    params=(_Param("sampler_id", "sampler_id", "path", "str"),),
 )
 
 
-class Samplers(SyncResource):
+class Samplers(_SyncResource):
     """Samplers (REST)."""
 
     def get(
@@ -35,7 +33,22 @@ class Samplers(SyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> GetSamplerResponse:
-        """Get a sampler's base model and checkpoint."""
+        """Get a sampler's base model and checkpoint.
+
+        `GET /api/v1/samplers/{sampler_id}`
+
+        Args:
+            sampler_id: The sampling session id, e.g. session-id:sample:0.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `GetSamplerResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _GET,
             {
@@ -49,10 +62,10 @@ class SamplersWithRawResponse:
     """`Samplers`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: Samplers) -> None:
-        self.get = to_raw(resource.get)
+        self.get = _to_raw(resource.get)
 
 
-class AsyncSamplers(AsyncResource):
+class AsyncSamplers(_AsyncResource):
     """Samplers (REST)."""
 
     async def get(
@@ -61,7 +74,22 @@ class AsyncSamplers(AsyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> GetSamplerResponse:
-        """Get a sampler's base model and checkpoint."""
+        """Get a sampler's base model and checkpoint.
+
+        `GET /api/v1/samplers/{sampler_id}`
+
+        Args:
+            sampler_id: The sampling session id, e.g. session-id:sample:0.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `GetSamplerResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _GET,
             {
@@ -75,4 +103,4 @@ class AsyncSamplersWithRawResponse:
     """`AsyncSamplers`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: AsyncSamplers) -> None:
-        self.get = to_async_raw(resource.get)
+        self.get = _to_async_raw(resource.get)

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
 
-from .._endpoint import Endpoint, RequestOptions
-from .._futures import AsyncFuture, Future, FutureSpec
-from .._resource import AsyncResource, SyncResource
-from .._response import to_async_raw, to_raw
+from .._endpoint import Endpoint as _Endpoint, RequestOptions
+from .._futures import AsyncFuture, Future, FutureSpec as _FutureSpec
+from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
+from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
 from ..types import (
     ModelInput,
     SampleRequest,
@@ -25,16 +24,16 @@ __all__ = [
     "AsyncSamplingWithRawResponse",
 ]
 
-_ASAMPLE = Endpoint(
+_ASAMPLE = _Endpoint(
     "POST",
     "/api/v1/asample",
     UntypedAPIFuture,
     body=SampleRequest,
 )
-_ASAMPLE_RESULT = FutureSpec(SampleResponse, "Sample")
+_ASAMPLE_RESULT = _FutureSpec(SampleResponse, "Sample")
 
 
-class Sampling(SyncResource):
+class Sampling(_SyncResource):
     """Sampling from base models and checkpoints."""
 
     def asample(
@@ -60,6 +59,34 @@ class Sampling(SyncResource):
 
         Address the model through sampling_session_id with seq_id, or directly through
         base_model or model_path. A 429 answer is backpressure.
+
+        `POST /api/v1/asample`
+
+        Args:
+            prompt
+            sampling_params
+            num_samples
+            base_model
+            model_path
+            sampling_session_id
+            seq_id: Required with sampling_session_id.
+            prompt_logprobs
+            topk_prompt_logprobs
+            topk_sample_logprobs
+            target_prompt_logprobs
+            prompt_alt_tokens_k
+            prompt_logprobs_last_n
+            record_stability_info
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `SampleResponse`; the call returns once the server
+                accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return self._client.start_future(
             _ASAMPLE,
@@ -89,10 +116,10 @@ class SamplingWithRawResponse:
     """`Sampling`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: Sampling) -> None:
-        self.asample = to_raw(resource.asample)
+        self.asample = _to_raw(resource.asample)
 
 
-class AsyncSampling(AsyncResource):
+class AsyncSampling(_AsyncResource):
     """Sampling from base models and checkpoints."""
 
     async def asample(
@@ -118,6 +145,34 @@ class AsyncSampling(AsyncResource):
 
         Address the model through sampling_session_id with seq_id, or directly through
         base_model or model_path. A 429 answer is backpressure.
+
+        `POST /api/v1/asample`
+
+        Args:
+            prompt
+            sampling_params
+            num_samples
+            base_model
+            model_path
+            sampling_session_id
+            seq_id: Required with sampling_session_id.
+            prompt_logprobs
+            topk_prompt_logprobs
+            topk_sample_logprobs
+            target_prompt_logprobs
+            prompt_alt_tokens_k
+            prompt_logprobs_last_n
+            record_stability_info
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `SampleResponse`; the call returns once the server
+                accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return await self._client.start_future(
             _ASAMPLE,
@@ -147,4 +202,4 @@ class AsyncSamplingWithRawResponse:
     """`AsyncSampling`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: AsyncSampling) -> None:
-        self.asample = to_async_raw(resource.asample)
+        self.asample = _to_async_raw(resource.asample)

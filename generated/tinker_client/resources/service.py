@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from .._endpoint import Endpoint, RequestOptions
-from .._resource import AsyncResource, SyncResource
-from .._response import to_async_raw, to_raw
+from .._endpoint import Endpoint as _Endpoint, RequestOptions
+from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
+from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
 from ..types import (
     CreateSamplingSessionRequest,
     CreateSamplingSessionResponse,
@@ -26,29 +26,29 @@ __all__ = [
     "AsyncServiceWithRawResponse",
 ]
 
-_GET_SERVER_CAPABILITIES = Endpoint(
+_GET_SERVER_CAPABILITIES = _Endpoint(
     "GET",
     "/api/v1/get_server_capabilities",
     GetServerCapabilitiesResponse,
 )
-_HEALTH_CHECK = Endpoint(
+_HEALTH_CHECK = _Endpoint(
     "GET",
     "/api/v1/healthz",
     HealthResponse,
 )
-_CREATE_SESSION = Endpoint(
+_CREATE_SESSION = _Endpoint(
     "POST",
     "/api/v1/create_session",
     CreateSessionResponse,
     body=CreateSessionRequest,
 )
-_SESSION_HEARTBEAT = Endpoint(
+_SESSION_HEARTBEAT = _Endpoint(
     "POST",
     "/api/v1/session_heartbeat",
     SessionHeartbeatResponse,
     body=SessionHeartbeatRequest,
 )
-_CREATE_SAMPLING_SESSION = Endpoint(
+_CREATE_SAMPLING_SESSION = _Endpoint(
     "POST",
     "/api/v1/create_sampling_session",
     CreateSamplingSessionResponse,
@@ -56,7 +56,7 @@ _CREATE_SAMPLING_SESSION = Endpoint(
 )
 
 
-class Service(SyncResource):
+class Service(_SyncResource):
     """Server capabilities, health and sessions."""
 
     def get_server_capabilities(
@@ -64,7 +64,20 @@ class Service(SyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> GetServerCapabilitiesResponse:
-        """Retrieve the supported models and server capabilities."""
+        """Retrieve the supported models and server capabilities.
+
+        `GET /api/v1/get_server_capabilities`
+
+        Args:
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `GetServerCapabilitiesResponse`.
+
+        Raises:
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _GET_SERVER_CAPABILITIES,
             {},
@@ -76,7 +89,20 @@ class Service(SyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> HealthResponse:
-        """Check that the API server is ready."""
+        """Check that the API server is ready.
+
+        `GET /api/v1/healthz`
+
+        Args:
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `HealthResponse`.
+
+        Raises:
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _HEALTH_CHECK,
             {},
@@ -93,7 +119,26 @@ class Service(SyncResource):
         display_name: str | None = None,
         options: RequestOptions | None = None,
     ) -> CreateSessionResponse:
-        """Create a session for training and sampling."""
+        """Create a session for training and sampling.
+
+        `POST /api/v1/create_session`
+
+        Args:
+            tags: Tags for finding the session later.
+            sdk_version: The version of the calling SDK.
+            user_metadata: Free-form metadata stored with the session.
+            project_id: The project to create the session in.
+            display_name: A non-unique name for display and search.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `CreateSessionResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _CREATE_SESSION,
             {
@@ -116,6 +161,20 @@ class Service(SyncResource):
         """Keep an active session alive.
 
         Clients send one every 10 seconds; 410 means the session has finished.
+
+        `POST /api/v1/session_heartbeat`
+
+        Args:
+            session_id
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `SessionHeartbeatResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return self._client.request(
             _SESSION_HEARTBEAT,
@@ -135,7 +194,25 @@ class Service(SyncResource):
         model_path: str | None = None,
         options: RequestOptions | None = None,
     ) -> CreateSamplingSessionResponse:
-        """Create a sampling session for a base model or a sampler checkpoint."""
+        """Create a sampling session for a base model or a sampler checkpoint.
+
+        `POST /api/v1/create_sampling_session`
+
+        Args:
+            session_id
+            sampling_session_seq_id: Per-session counter of sampling sessions
+            base_model: The base model to sample (when no model_path).
+            model_path: A tinker:// sampler checkpoint path.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `CreateSamplingSessionResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _CREATE_SAMPLING_SESSION,
             {
@@ -153,14 +230,14 @@ class ServiceWithRawResponse:
     """`Service`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: Service) -> None:
-        self.get_server_capabilities = to_raw(resource.get_server_capabilities)
-        self.health_check = to_raw(resource.health_check)
-        self.create_session = to_raw(resource.create_session)
-        self.session_heartbeat = to_raw(resource.session_heartbeat)
-        self.create_sampling_session = to_raw(resource.create_sampling_session)
+        self.get_server_capabilities = _to_raw(resource.get_server_capabilities)
+        self.health_check = _to_raw(resource.health_check)
+        self.create_session = _to_raw(resource.create_session)
+        self.session_heartbeat = _to_raw(resource.session_heartbeat)
+        self.create_sampling_session = _to_raw(resource.create_sampling_session)
 
 
-class AsyncService(AsyncResource):
+class AsyncService(_AsyncResource):
     """Server capabilities, health and sessions."""
 
     async def get_server_capabilities(
@@ -168,7 +245,20 @@ class AsyncService(AsyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> GetServerCapabilitiesResponse:
-        """Retrieve the supported models and server capabilities."""
+        """Retrieve the supported models and server capabilities.
+
+        `GET /api/v1/get_server_capabilities`
+
+        Args:
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `GetServerCapabilitiesResponse`.
+
+        Raises:
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _GET_SERVER_CAPABILITIES,
             {},
@@ -180,7 +270,20 @@ class AsyncService(AsyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> HealthResponse:
-        """Check that the API server is ready."""
+        """Check that the API server is ready.
+
+        `GET /api/v1/healthz`
+
+        Args:
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `HealthResponse`.
+
+        Raises:
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _HEALTH_CHECK,
             {},
@@ -197,7 +300,26 @@ class AsyncService(AsyncResource):
         display_name: str | None = None,
         options: RequestOptions | None = None,
     ) -> CreateSessionResponse:
-        """Create a session for training and sampling."""
+        """Create a session for training and sampling.
+
+        `POST /api/v1/create_session`
+
+        Args:
+            tags: Tags for finding the session later.
+            sdk_version: The version of the calling SDK.
+            user_metadata: Free-form metadata stored with the session.
+            project_id: The project to create the session in.
+            display_name: A non-unique name for display and search.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `CreateSessionResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _CREATE_SESSION,
             {
@@ -220,6 +342,20 @@ class AsyncService(AsyncResource):
         """Keep an active session alive.
 
         Clients send one every 10 seconds; 410 means the session has finished.
+
+        `POST /api/v1/session_heartbeat`
+
+        Args:
+            session_id
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `SessionHeartbeatResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return await self._client.request(
             _SESSION_HEARTBEAT,
@@ -239,7 +375,25 @@ class AsyncService(AsyncResource):
         model_path: str | None = None,
         options: RequestOptions | None = None,
     ) -> CreateSamplingSessionResponse:
-        """Create a sampling session for a base model or a sampler checkpoint."""
+        """Create a sampling session for a base model or a sampler checkpoint.
+
+        `POST /api/v1/create_sampling_session`
+
+        Args:
+            session_id
+            sampling_session_seq_id: Per-session counter of sampling sessions
+            base_model: The base model to sample (when no model_path).
+            model_path: A tinker:// sampler checkpoint path.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `CreateSamplingSessionResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _CREATE_SAMPLING_SESSION,
             {
@@ -257,8 +411,8 @@ class AsyncServiceWithRawResponse:
     """`AsyncService`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: AsyncService) -> None:
-        self.get_server_capabilities = to_async_raw(resource.get_server_capabilities)
-        self.health_check = to_async_raw(resource.health_check)
-        self.create_session = to_async_raw(resource.create_session)
-        self.session_heartbeat = to_async_raw(resource.session_heartbeat)
-        self.create_sampling_session = to_async_raw(resource.create_sampling_session)
+        self.get_server_capabilities = _to_async_raw(resource.get_server_capabilities)
+        self.health_check = _to_async_raw(resource.health_check)
+        self.create_session = _to_async_raw(resource.create_session)
+        self.session_heartbeat = _to_async_raw(resource.session_heartbeat)
+        self.create_sampling_session = _to_async_raw(resource.create_sampling_session)

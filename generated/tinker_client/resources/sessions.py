@@ -6,14 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Literal
 
-from .._endpoint import Endpoint, Param, RequestOptions
-from .._resource import AsyncResource, SyncResource
-from .._response import to_async_raw, to_raw
-from ..types import (
-    AssignSessionProjectRequest,
-    GetSessionResponse,
-    ListSessionsResponse,
-)
+from .._endpoint import Endpoint as _Endpoint, Param as _Param, RequestOptions
+from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
+from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
+from ..types import AssignSessionProjectRequest, GetSessionResponse, ListSessionsResponse
 
 __all__ = [
     "Sessions",
@@ -22,35 +18,35 @@ __all__ = [
     "AsyncSessionsWithRawResponse",
 ]
 
-_GET = Endpoint(
+_GET = _Endpoint(
     "GET",
     "/api/v1/sessions/{session_id}",
     GetSessionResponse,
     params=(
-        Param("session_id", "session_id", "path", "str"),
-        Param("access_scope", "access_scope", "query", "str", choices=("owned", "accessible")),
+        _Param("session_id", "session_id", "path", "str"),
+        _Param("access_scope", "access_scope", "query", "str", choices=("owned", "accessible")),
     ),
 )
-_LIST = Endpoint(
+_LIST = _Endpoint(
     "GET",
     "/api/v1/sessions",
     ListSessionsResponse,
     params=(
-        Param("limit", "limit", "query", "int"),
-        Param("offset", "offset", "query", "int"),
-        Param("access_scope", "access_scope", "query", "str", choices=("owned", "accessible")),
+        _Param("limit", "limit", "query", "int"),
+        _Param("offset", "offset", "query", "int"),
+        _Param("access_scope", "access_scope", "query", "str", choices=("owned", "accessible")),
     ),
 )
-_ASSIGN_PROJECT = Endpoint(
+_ASSIGN_PROJECT = _Endpoint(
     "PUT",
     "/api/v1/sessions/{session_id}/project",
     type(None),
-    params=(Param("session_id", "session_id", "path", "str"),),
+    params=(_Param("session_id", "session_id", "path", "str"),),
     body=AssignSessionProjectRequest,
 )
 
 
-class Sessions(SyncResource):
+class Sessions(_SyncResource):
     """Sessions (REST)."""
 
     def get(
@@ -60,7 +56,24 @@ class Sessions(SyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> GetSessionResponse:
-        """Get a session's training runs and samplers."""
+        """Get a session's training runs and samplers.
+
+        `GET /api/v1/sessions/{session_id}`
+
+        Args:
+            session_id: The session id.
+            access_scope: Only what the caller owns, or everything the caller can
+                access.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `GetSessionResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _GET,
             {
@@ -78,7 +91,25 @@ class Sessions(SyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> ListSessionsResponse:
-        """List session ids."""
+        """List session ids.
+
+        `GET /api/v1/sessions`
+
+        Args:
+            limit: Maximum number of items to return.
+            offset: Number of items to skip.
+            access_scope: Only what the caller owns, or everything the caller can
+                access.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `ListSessionsResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _LIST,
             {
@@ -117,6 +148,21 @@ class Sessions(SyncResource):
         """Move a session, with its training runs and samplers, into a project.
 
         Moving a session out of a project is not supported.
+
+        `PUT /api/v1/sessions/{session_id}/project`
+
+        Args:
+            session_id: The session id.
+            project_id
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            Nothing.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return self._client.request(
             _ASSIGN_PROJECT,
@@ -132,12 +178,12 @@ class SessionsWithRawResponse:
     """`Sessions`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: Sessions) -> None:
-        self.get = to_raw(resource.get)
-        self.list = to_raw(resource.list)
-        self.assign_project = to_raw(resource.assign_project)
+        self.get = _to_raw(resource.get)
+        self.list = _to_raw(resource.list)
+        self.assign_project = _to_raw(resource.assign_project)
 
 
-class AsyncSessions(AsyncResource):
+class AsyncSessions(_AsyncResource):
     """Sessions (REST)."""
 
     async def get(
@@ -147,7 +193,24 @@ class AsyncSessions(AsyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> GetSessionResponse:
-        """Get a session's training runs and samplers."""
+        """Get a session's training runs and samplers.
+
+        `GET /api/v1/sessions/{session_id}`
+
+        Args:
+            session_id: The session id.
+            access_scope: Only what the caller owns, or everything the caller can
+                access.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `GetSessionResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _GET,
             {
@@ -165,7 +228,25 @@ class AsyncSessions(AsyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> ListSessionsResponse:
-        """List session ids."""
+        """List session ids.
+
+        `GET /api/v1/sessions`
+
+        Args:
+            limit: Maximum number of items to return.
+            offset: Number of items to skip.
+            access_scope: Only what the caller owns, or everything the caller can
+                access.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `ListSessionsResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _LIST,
             {
@@ -204,6 +285,21 @@ class AsyncSessions(AsyncResource):
         """Move a session, with its training runs and samplers, into a project.
 
         Moving a session out of a project is not supported.
+
+        `PUT /api/v1/sessions/{session_id}/project`
+
+        Args:
+            session_id: The session id.
+            project_id
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            Nothing.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return await self._client.request(
             _ASSIGN_PROJECT,
@@ -219,6 +315,6 @@ class AsyncSessionsWithRawResponse:
     """`AsyncSessions`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: AsyncSessions) -> None:
-        self.get = to_async_raw(resource.get)
-        self.list = to_async_raw(resource.list)
-        self.assign_project = to_async_raw(resource.assign_project)
+        self.get = _to_async_raw(resource.get)
+        self.list = _to_async_raw(resource.list)
+        self.assign_project = _to_async_raw(resource.assign_project)

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 
-from .._endpoint import Endpoint, RequestOptions
-from .._resource import AsyncResource, SyncResource
-from .._response import to_async_raw, to_raw
+from .._endpoint import Endpoint as _Endpoint, RequestOptions
+from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
+from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
 from ..types import (
     GenericEvent,
     SessionEndEvent,
@@ -23,7 +23,7 @@ __all__ = [
     "AsyncTelemetryWithRawResponse",
 ]
 
-_SEND = Endpoint(
+_SEND = _Endpoint(
     "POST",
     "/api/v1/telemetry",
     TelemetryResponse,
@@ -31,7 +31,7 @@ _SEND = Endpoint(
 )
 
 
-class Telemetry(SyncResource):
+class Telemetry(_SyncResource):
     """SDK telemetry events."""
 
     def send(
@@ -44,7 +44,26 @@ class Telemetry(SyncResource):
         process_uuid: str | None = None,
         options: RequestOptions | None = None,
     ) -> TelemetryResponse:
-        """Send a batch of SDK telemetry events."""
+        """Send a batch of SDK telemetry events.
+
+        `POST /api/v1/telemetry`
+
+        Args:
+            events
+            platform: e.g. Linux
+            sdk_version
+            session_id
+            process_uuid: One UUID per client process.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `TelemetryResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _SEND,
             {
@@ -62,10 +81,10 @@ class TelemetryWithRawResponse:
     """`Telemetry`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: Telemetry) -> None:
-        self.send = to_raw(resource.send)
+        self.send = _to_raw(resource.send)
 
 
-class AsyncTelemetry(AsyncResource):
+class AsyncTelemetry(_AsyncResource):
     """SDK telemetry events."""
 
     async def send(
@@ -78,7 +97,26 @@ class AsyncTelemetry(AsyncResource):
         process_uuid: str | None = None,
         options: RequestOptions | None = None,
     ) -> TelemetryResponse:
-        """Send a batch of SDK telemetry events."""
+        """Send a batch of SDK telemetry events.
+
+        `POST /api/v1/telemetry`
+
+        Args:
+            events
+            platform: e.g. Linux
+            sdk_version
+            session_id
+            process_uuid: One UUID per client process.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `TelemetryResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _SEND,
             {
@@ -96,4 +134,4 @@ class AsyncTelemetryWithRawResponse:
     """`AsyncTelemetry`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: AsyncTelemetry) -> None:
-        self.send = to_async_raw(resource.send)
+        self.send = _to_async_raw(resource.send)

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
 
-from .._endpoint import Endpoint, RequestOptions
-from .._futures import AsyncFuture, Future, FutureSpec
-from .._resource import AsyncResource, SyncResource
-from .._response import to_async_raw, to_raw
+from .._endpoint import Endpoint as _Endpoint, RequestOptions
+from .._futures import AsyncFuture, Future, FutureSpec as _FutureSpec
+from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
+from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
 from ..types import (
     AdamParams,
     ForwardBackwardInput,
@@ -28,30 +27,30 @@ __all__ = [
     "AsyncTrainingWithRawResponse",
 ]
 
-_FORWARD = Endpoint(
+_FORWARD = _Endpoint(
     "POST",
     "/api/v1/forward",
     UntypedAPIFuture,
     body=ForwardRequest,
 )
-_FORWARD_RESULT = FutureSpec(ForwardBackwardOutput, "Forward")
-_FORWARD_BACKWARD = Endpoint(
+_FORWARD_RESULT = _FutureSpec(ForwardBackwardOutput, "Forward")
+_FORWARD_BACKWARD = _Endpoint(
     "POST",
     "/api/v1/forward_backward",
     UntypedAPIFuture,
     body=ForwardBackwardRequest,
 )
-_FORWARD_BACKWARD_RESULT = FutureSpec(ForwardBackwardOutput, "ForwardBackward")
-_OPTIM_STEP = Endpoint(
+_FORWARD_BACKWARD_RESULT = _FutureSpec(ForwardBackwardOutput, "ForwardBackward")
+_OPTIM_STEP = _Endpoint(
     "POST",
     "/api/v1/optim_step",
     UntypedAPIFuture,
     body=OptimStepRequest,
 )
-_OPTIM_STEP_RESULT = FutureSpec(OptimStepResponse, "OptimStep")
+_OPTIM_STEP_RESULT = _FutureSpec(OptimStepResponse, "OptimStep")
 
 
-class Training(SyncResource):
+class Training(_SyncResource):
     """Forward and backward passes and optimizer steps."""
 
     def forward(
@@ -62,7 +61,25 @@ class Training(SyncResource):
         seq_id: int | None = None,
         options: RequestOptions | None = None,
     ) -> Future[ForwardBackwardOutput]:
-        """Run a forward pass and compute the loss without gradients."""
+        """Run a forward pass and compute the loss without gradients.
+
+        `POST /api/v1/forward`
+
+        Args:
+            forward_input
+            model_id
+            seq_id
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `ForwardBackwardOutput`; the call returns once the
+                server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.start_future(
             _FORWARD,
             _FORWARD_RESULT,
@@ -82,7 +99,25 @@ class Training(SyncResource):
         seq_id: int | None = None,
         options: RequestOptions | None = None,
     ) -> Future[ForwardBackwardOutput]:
-        """Run a forward and a backward pass and accumulate gradients."""
+        """Run a forward and a backward pass and accumulate gradients.
+
+        `POST /api/v1/forward_backward`
+
+        Args:
+            forward_backward_input
+            model_id
+            seq_id
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `ForwardBackwardOutput`; the call returns once the
+                server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.start_future(
             _FORWARD_BACKWARD,
             _FORWARD_BACKWARD_RESULT,
@@ -103,7 +138,26 @@ class Training(SyncResource):
         optimizer_params: OptimizerParams | None = None,
         options: RequestOptions | None = None,
     ) -> Future[OptimStepResponse]:
-        """Apply an optimizer step to the accumulated gradients."""
+        """Apply an optimizer step to the accumulated gradients.
+
+        `POST /api/v1/optim_step`
+
+        Args:
+            model_id
+            seq_id
+            adam_params
+            optimizer_params
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `OptimStepResponse`; the call returns once the server
+                accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.start_future(
             _OPTIM_STEP,
             _OPTIM_STEP_RESULT,
@@ -122,12 +176,12 @@ class TrainingWithRawResponse:
     """`Training`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: Training) -> None:
-        self.forward = to_raw(resource.forward)
-        self.forward_backward = to_raw(resource.forward_backward)
-        self.optim_step = to_raw(resource.optim_step)
+        self.forward = _to_raw(resource.forward)
+        self.forward_backward = _to_raw(resource.forward_backward)
+        self.optim_step = _to_raw(resource.optim_step)
 
 
-class AsyncTraining(AsyncResource):
+class AsyncTraining(_AsyncResource):
     """Forward and backward passes and optimizer steps."""
 
     async def forward(
@@ -138,7 +192,25 @@ class AsyncTraining(AsyncResource):
         seq_id: int | None = None,
         options: RequestOptions | None = None,
     ) -> AsyncFuture[ForwardBackwardOutput]:
-        """Run a forward pass and compute the loss without gradients."""
+        """Run a forward pass and compute the loss without gradients.
+
+        `POST /api/v1/forward`
+
+        Args:
+            forward_input
+            model_id
+            seq_id
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `ForwardBackwardOutput`; the call returns once the
+                server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.start_future(
             _FORWARD,
             _FORWARD_RESULT,
@@ -158,7 +230,25 @@ class AsyncTraining(AsyncResource):
         seq_id: int | None = None,
         options: RequestOptions | None = None,
     ) -> AsyncFuture[ForwardBackwardOutput]:
-        """Run a forward and a backward pass and accumulate gradients."""
+        """Run a forward and a backward pass and accumulate gradients.
+
+        `POST /api/v1/forward_backward`
+
+        Args:
+            forward_backward_input
+            model_id
+            seq_id
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `ForwardBackwardOutput`; the call returns once the
+                server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.start_future(
             _FORWARD_BACKWARD,
             _FORWARD_BACKWARD_RESULT,
@@ -179,7 +269,26 @@ class AsyncTraining(AsyncResource):
         optimizer_params: OptimizerParams | None = None,
         options: RequestOptions | None = None,
     ) -> AsyncFuture[OptimStepResponse]:
-        """Apply an optimizer step to the accumulated gradients."""
+        """Apply an optimizer step to the accumulated gradients.
+
+        `POST /api/v1/optim_step`
+
+        Args:
+            model_id
+            seq_id
+            adam_params
+            optimizer_params
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `OptimStepResponse`; the call returns once the server
+                accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.start_future(
             _OPTIM_STEP,
             _OPTIM_STEP_RESULT,
@@ -198,6 +307,6 @@ class AsyncTrainingWithRawResponse:
     """`AsyncTraining`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: AsyncTraining) -> None:
-        self.forward = to_async_raw(resource.forward)
-        self.forward_backward = to_async_raw(resource.forward_backward)
-        self.optim_step = to_async_raw(resource.optim_step)
+        self.forward = _to_async_raw(resource.forward)
+        self.forward_backward = _to_async_raw(resource.forward_backward)
+        self.optim_step = _to_async_raw(resource.optim_step)

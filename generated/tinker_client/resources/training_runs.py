@@ -6,13 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Literal
 
-from .._endpoint import Endpoint, Param, RequestOptions
-from .._resource import AsyncResource, SyncResource
-from .._response import to_async_raw, to_raw
-from ..types import (
-    TrainingRun,
-    TrainingRunsResponse,
-)
+from .._endpoint import Endpoint as _Endpoint, Param as _Param, RequestOptions
+from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
+from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
+from ..types import TrainingRun, TrainingRunsResponse
 
 __all__ = [
     "TrainingRuns",
@@ -21,29 +18,29 @@ __all__ = [
     "AsyncTrainingRunsWithRawResponse",
 ]
 
-_GET = Endpoint(
+_GET = _Endpoint(
     "GET",
     "/api/v1/training_runs/{training_run_id}",
     TrainingRun,
     params=(
-        Param("training_run_id", "training_run_id", "path", "str"),
-        Param("access_scope", "access_scope", "query", "str", choices=("owned", "accessible")),
+        _Param("training_run_id", "training_run_id", "path", "str"),
+        _Param("access_scope", "access_scope", "query", "str", choices=("owned", "accessible")),
     ),
 )
-_LIST = Endpoint(
+_LIST = _Endpoint(
     "GET",
     "/api/v1/training_runs",
     TrainingRunsResponse,
     params=(
-        Param("limit", "limit", "query", "int"),
-        Param("offset", "offset", "query", "int"),
-        Param("access_scope", "access_scope", "query", "str", choices=("owned", "accessible")),
-        Param("project_id", "project_id", "query", "str"),
+        _Param("limit", "limit", "query", "int"),
+        _Param("offset", "offset", "query", "int"),
+        _Param("access_scope", "access_scope", "query", "str", choices=("owned", "accessible")),
+        _Param("project_id", "project_id", "query", "str"),
     ),
 )
 
 
-class TrainingRuns(SyncResource):
+class TrainingRuns(_SyncResource):
     """Training runs (REST)."""
 
     def get(
@@ -53,7 +50,24 @@ class TrainingRuns(SyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> TrainingRun:
-        """Get a training run."""
+        """Get a training run.
+
+        `GET /api/v1/training_runs/{training_run_id}`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            access_scope: Only what the caller owns, or everything the caller can
+                access.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `TrainingRun`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _GET,
             {
@@ -72,7 +86,26 @@ class TrainingRuns(SyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> TrainingRunsResponse:
-        """List training runs, newest first."""
+        """List training runs, newest first.
+
+        `GET /api/v1/training_runs`
+
+        Args:
+            limit: Maximum number of items to return.
+            offset: Number of items to skip.
+            access_scope: Only what the caller owns, or everything the caller can
+                access.
+            project_id: Only training runs of this project.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `TrainingRunsResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _LIST,
             {
@@ -109,11 +142,11 @@ class TrainingRunsWithRawResponse:
     """`TrainingRuns`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: TrainingRuns) -> None:
-        self.get = to_raw(resource.get)
-        self.list = to_raw(resource.list)
+        self.get = _to_raw(resource.get)
+        self.list = _to_raw(resource.list)
 
 
-class AsyncTrainingRuns(AsyncResource):
+class AsyncTrainingRuns(_AsyncResource):
     """Training runs (REST)."""
 
     async def get(
@@ -123,7 +156,24 @@ class AsyncTrainingRuns(AsyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> TrainingRun:
-        """Get a training run."""
+        """Get a training run.
+
+        `GET /api/v1/training_runs/{training_run_id}`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            access_scope: Only what the caller owns, or everything the caller can
+                access.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `TrainingRun`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _GET,
             {
@@ -142,7 +192,26 @@ class AsyncTrainingRuns(AsyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> TrainingRunsResponse:
-        """List training runs, newest first."""
+        """List training runs, newest first.
+
+        `GET /api/v1/training_runs`
+
+        Args:
+            limit: Maximum number of items to return.
+            offset: Number of items to skip.
+            access_scope: Only what the caller owns, or everything the caller can
+                access.
+            project_id: Only training runs of this project.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `TrainingRunsResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _LIST,
             {
@@ -179,5 +248,5 @@ class AsyncTrainingRunsWithRawResponse:
     """`AsyncTrainingRuns`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: AsyncTrainingRuns) -> None:
-        self.get = to_async_raw(resource.get)
-        self.list = to_async_raw(resource.list)
+        self.get = _to_async_raw(resource.get)
+        self.list = _to_async_raw(resource.list)

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .._endpoint import Endpoint, Param, Redirect, RequestOptions
-from .._futures import AsyncFuture, Future, FutureSpec
-from .._resource import AsyncResource, SyncResource
-from .._response import to_async_raw, to_raw
+from .._endpoint import (
+    Endpoint as _Endpoint,
+    Param as _Param,
+    Redirect as _Redirect,
+    RequestOptions,
+)
+from .._futures import AsyncFuture, Future, FutureSpec as _FutureSpec
+from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
+from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
 from ..types import (
     CheckpointArchiveUrlResponse,
     CheckpointsListResponse,
@@ -29,57 +34,57 @@ __all__ = [
     "AsyncWeightsWithRawResponse",
 ]
 
-_LOAD = Endpoint(
+_LOAD = _Endpoint(
     "POST",
     "/api/v1/load_weights",
     UntypedAPIFuture,
     body=LoadWeightsRequest,
 )
-_LOAD_RESULT = FutureSpec(LoadWeightsResponse, "LoadWeights")
-_SAVE = Endpoint(
+_LOAD_RESULT = _FutureSpec(LoadWeightsResponse, "LoadWeights")
+_SAVE = _Endpoint(
     "POST",
     "/api/v1/save_weights",
     UntypedAPIFuture,
     body=SaveWeightsRequest,
 )
-_SAVE_RESULT = FutureSpec(SaveWeightsResponse, "SaveWeights")
-_SAVE_FOR_SAMPLER = Endpoint(
+_SAVE_RESULT = _FutureSpec(SaveWeightsResponse, "SaveWeights")
+_SAVE_FOR_SAMPLER = _Endpoint(
     "POST",
     "/api/v1/save_weights_for_sampler",
     UntypedAPIFuture,
     body=SaveWeightsForSamplerRequest,
 )
-_SAVE_FOR_SAMPLER_RESULT = FutureSpec(
+_SAVE_FOR_SAMPLER_RESULT = _FutureSpec(
     SaveWeightsForSamplerResponseInternal, "SaveWeightsForSampler"
 )
-_LIST = Endpoint(
+_LIST = _Endpoint(
     "GET",
     "/api/v1/training_runs/{training_run_id}/checkpoints",
     CheckpointsListResponse,
-    params=(Param("training_run_id", "training_run_id", "path", "str"),),
+    params=(_Param("training_run_id", "training_run_id", "path", "str"),),
 )
-_DELETE_CHECKPOINT = Endpoint(
+_DELETE_CHECKPOINT = _Endpoint(
     "DELETE",
     "/api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}",
     type(None),
     params=(
-        Param("training_run_id", "training_run_id", "path", "str"),
-        Param("checkpoint_id", "checkpoint_id", "path", "str", multi_segment=True),
+        _Param("training_run_id", "training_run_id", "path", "str"),
+        _Param("checkpoint_id", "checkpoint_id", "path", "str", multi_segment=True),
     ),
 )
-_GET_CHECKPOINT_ARCHIVE_URL = Endpoint(
+_GET_CHECKPOINT_ARCHIVE_URL = _Endpoint(
     "GET",
     "/api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/archive",
     CheckpointArchiveUrlResponse,
     params=(
-        Param("training_run_id", "training_run_id", "path", "str"),
-        Param("checkpoint_id", "checkpoint_id", "path", "str", multi_segment=True),
+        _Param("training_run_id", "training_run_id", "path", "str"),
+        _Param("checkpoint_id", "checkpoint_id", "path", "str", multi_segment=True),
     ),
-    redirect=Redirect("url", "expires", 900),
+    redirect=_Redirect("url", "expires", 900),
 )
 
 
-class Weights(SyncResource):
+class Weights(_SyncResource):
     """Loading, saving, listing and deleting weights."""
 
     def load(
@@ -101,6 +106,31 @@ class Weights(SyncResource):
 
         Either into an existing model (model_id with seq_id) or, creating the model from
         the checkpoint, into a new one (session_id with model_seq_id).
+
+        `POST /api/v1/load_weights`
+
+        Args:
+            path: The tinker:// checkpoint path.
+            model_id: An existing model to load into (with seq_id).
+            seq_id
+            session_id: Create the model from the checkpoint in this session (with
+                model_seq_id).
+            model_seq_id
+            base_model: Override of the base model; must fit the checkpoint.
+            user_metadata
+            optimizer: Load the optimizer state too.
+            optimizer_config
+            weights_access_token: Grants access to a checkpoint of another account.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `LoadWeightsResponse`; the call returns once the
+                server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return self._client.start_future(
             _LOAD,
@@ -132,7 +162,28 @@ class Weights(SyncResource):
         user_metadata: dict[str, str] | None = None,
         options: RequestOptions | None = None,
     ) -> Future[SaveWeightsResponse]:
-        """Save the model's weights and optimizer state as a training checkpoint."""
+        """Save the model's weights and optimizer state as a training checkpoint.
+
+        `POST /api/v1/save_weights`
+
+        Args:
+            model_id
+            path: The checkpoint name (not a URI).
+            seq_id
+            ttl_seconds: Seconds until the checkpoint expires; null never expires.
+            overwrite: Replace an existing checkpoint of that name.
+            user_metadata
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `SaveWeightsResponse`; the call returns once the
+                server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.start_future(
             _SAVE,
             _SAVE_RESULT,
@@ -164,6 +215,28 @@ class Weights(SyncResource):
 
         A named save (path) yields a sampler checkpoint path; an unnamed save
         (sampling_session_seq_id) yields a sampling session id.
+
+        `POST /api/v1/save_weights_for_sampler`
+
+        Args:
+            model_id
+            path: The checkpoint name for a named save.
+            sampling_session_seq_id: For an unnamed save that creates a sampling
+                session.
+            kind
+            seq_id
+            ttl_seconds
+            user_metadata
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `SaveWeightsForSamplerResponseInternal`; the call
+                returns once the server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return self._client.start_future(
             _SAVE_FOR_SAMPLER,
@@ -187,7 +260,22 @@ class Weights(SyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> CheckpointsListResponse:
-        """List the checkpoints (training and sampler) of a training run."""
+        """List the checkpoints (training and sampler) of a training run.
+
+        `GET /api/v1/training_runs/{training_run_id}/checkpoints`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `CheckpointsListResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _LIST,
             {
@@ -203,7 +291,24 @@ class Weights(SyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> None:
-        """Delete a checkpoint of a training run."""
+        """Delete a checkpoint of a training run.
+
+        `DELETE /api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            checkpoint_id: The checkpoint id, which contains a slash: weights/<name>,
+                sampler_weights/<name> or external_weights/<name>.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            Nothing.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return self._client.request(
             _DELETE_CHECKPOINT,
             {
@@ -225,6 +330,23 @@ class Weights(SyncResource):
         The server answers 302 with the signed URL in Location (and its expiry in
         Expires), or 200 with the URL as JSON, or 503 while the archive is still being
         generated.
+
+        `GET
+        /api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/archive`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            checkpoint_id: The checkpoint id, which contains a slash: weights/<name>,
+                sampler_weights/<name> or external_weights/<name>.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `CheckpointArchiveUrlResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return self._client.request(
             _GET_CHECKPOINT_ARCHIVE_URL,
@@ -240,15 +362,15 @@ class WeightsWithRawResponse:
     """`Weights`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: Weights) -> None:
-        self.load = to_raw(resource.load)
-        self.save = to_raw(resource.save)
-        self.save_for_sampler = to_raw(resource.save_for_sampler)
-        self.list = to_raw(resource.list)
-        self.delete_checkpoint = to_raw(resource.delete_checkpoint)
-        self.get_checkpoint_archive_url = to_raw(resource.get_checkpoint_archive_url)
+        self.load = _to_raw(resource.load)
+        self.save = _to_raw(resource.save)
+        self.save_for_sampler = _to_raw(resource.save_for_sampler)
+        self.list = _to_raw(resource.list)
+        self.delete_checkpoint = _to_raw(resource.delete_checkpoint)
+        self.get_checkpoint_archive_url = _to_raw(resource.get_checkpoint_archive_url)
 
 
-class AsyncWeights(AsyncResource):
+class AsyncWeights(_AsyncResource):
     """Loading, saving, listing and deleting weights."""
 
     async def load(
@@ -270,6 +392,31 @@ class AsyncWeights(AsyncResource):
 
         Either into an existing model (model_id with seq_id) or, creating the model from
         the checkpoint, into a new one (session_id with model_seq_id).
+
+        `POST /api/v1/load_weights`
+
+        Args:
+            path: The tinker:// checkpoint path.
+            model_id: An existing model to load into (with seq_id).
+            seq_id
+            session_id: Create the model from the checkpoint in this session (with
+                model_seq_id).
+            model_seq_id
+            base_model: Override of the base model; must fit the checkpoint.
+            user_metadata
+            optimizer: Load the optimizer state too.
+            optimizer_config
+            weights_access_token: Grants access to a checkpoint of another account.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `LoadWeightsResponse`; the call returns once the
+                server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return await self._client.start_future(
             _LOAD,
@@ -301,7 +448,28 @@ class AsyncWeights(AsyncResource):
         user_metadata: dict[str, str] | None = None,
         options: RequestOptions | None = None,
     ) -> AsyncFuture[SaveWeightsResponse]:
-        """Save the model's weights and optimizer state as a training checkpoint."""
+        """Save the model's weights and optimizer state as a training checkpoint.
+
+        `POST /api/v1/save_weights`
+
+        Args:
+            model_id
+            path: The checkpoint name (not a URI).
+            seq_id
+            ttl_seconds: Seconds until the checkpoint expires; null never expires.
+            overwrite: Replace an existing checkpoint of that name.
+            user_metadata
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `SaveWeightsResponse`; the call returns once the
+                server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.start_future(
             _SAVE,
             _SAVE_RESULT,
@@ -333,6 +501,28 @@ class AsyncWeights(AsyncResource):
 
         A named save (path) yields a sampler checkpoint path; an unnamed save
         (sampling_session_seq_id) yields a sampling session id.
+
+        `POST /api/v1/save_weights_for_sampler`
+
+        Args:
+            model_id
+            path: The checkpoint name for a named save.
+            sampling_session_seq_id: For an unnamed save that creates a sampling
+                session.
+            kind
+            seq_id
+            ttl_seconds
+            user_metadata
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            A future resolving to `SaveWeightsForSamplerResponseInternal`; the call
+                returns once the server accepted it.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return await self._client.start_future(
             _SAVE_FOR_SAMPLER,
@@ -356,7 +546,22 @@ class AsyncWeights(AsyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> CheckpointsListResponse:
-        """List the checkpoints (training and sampler) of a training run."""
+        """List the checkpoints (training and sampler) of a training run.
+
+        `GET /api/v1/training_runs/{training_run_id}/checkpoints`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `CheckpointsListResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _LIST,
             {
@@ -372,7 +577,24 @@ class AsyncWeights(AsyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> None:
-        """Delete a checkpoint of a training run."""
+        """Delete a checkpoint of a training run.
+
+        `DELETE /api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            checkpoint_id: The checkpoint id, which contains a slash: weights/<name>,
+                sampler_weights/<name> or external_weights/<name>.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            Nothing.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
+        """
         return await self._client.request(
             _DELETE_CHECKPOINT,
             {
@@ -394,6 +616,23 @@ class AsyncWeights(AsyncResource):
         The server answers 302 with the signed URL in Location (and its expiry in
         Expires), or 200 with the URL as JSON, or 503 while the archive is still being
         generated.
+
+        `GET
+        /api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/archive`
+
+        Args:
+            training_run_id: The training run id (= model id).
+            checkpoint_id: The checkpoint id, which contains a slash: weights/<name>,
+                sampler_weights/<name> or external_weights/<name>.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Returns:
+            `CheckpointArchiveUrlResponse`.
+
+        Raises:
+            ValueError, TypeError: for a bad argument, before anything is sent.
+            APIError: a subclass per failure (status, connection, timeout, bad
+                response).
         """
         return await self._client.request(
             _GET_CHECKPOINT_ARCHIVE_URL,
@@ -409,9 +648,9 @@ class AsyncWeightsWithRawResponse:
     """`AsyncWeights`, each method answering `RawResponse` (status, headers, `.parse()`)."""
 
     def __init__(self, resource: AsyncWeights) -> None:
-        self.load = to_async_raw(resource.load)
-        self.save = to_async_raw(resource.save)
-        self.save_for_sampler = to_async_raw(resource.save_for_sampler)
-        self.list = to_async_raw(resource.list)
-        self.delete_checkpoint = to_async_raw(resource.delete_checkpoint)
-        self.get_checkpoint_archive_url = to_async_raw(resource.get_checkpoint_archive_url)
+        self.load = _to_async_raw(resource.load)
+        self.save = _to_async_raw(resource.save)
+        self.save_for_sampler = _to_async_raw(resource.save_for_sampler)
+        self.list = _to_async_raw(resource.list)
+        self.delete_checkpoint = _to_async_raw(resource.delete_checkpoint)
+        self.get_checkpoint_archive_url = _to_async_raw(resource.get_checkpoint_archive_url)

@@ -93,6 +93,14 @@ def _method(a: Method, b: Method, new: Surface) -> list[Change]:
 
     if a.http != b.http:
         add(BEHAVIOUR, "endpoint-changed", a.http, b.http)
+    if a.deprecated != b.deprecated:
+        rule = "method-undeprecated" if b.deprecated is None else "method-deprecated"
+        add(
+            BEHAVIOUR,
+            rule if a.deprecated is None or b.deprecated is None else "deprecation-changed",
+            a.deprecated,
+            b.deprecated,
+        )
     if a.future != b.future:
         add(BREAKING, "future-result-changed", a.future, b.future)
     elif a.returns != b.returns:
@@ -156,7 +164,7 @@ def _parameters(
             )
         elif a.default != b.default:
             add(BEHAVIOUR, "parameter-default-changed", name, a, b)
-        old_types, new_types = members(a.annotation), members(b.annotation)
+        old_types, new_types = members(a.type), members(b.type)
         if a.required != b.required:  # `| None` comes and goes with the default
             old_types, new_types = old_types - {"None"}, new_types - {"None"}
         if old_types != new_types:
@@ -286,7 +294,7 @@ def _field(
     elif a.default != b.default:
         add(BEHAVIOUR, "field-default-changed")
     if a.annotation != b.annotation:
-        old, new = members(a.annotation), members(b.annotation)
+        old, new = members(a.type), members(b.type)
         literal = all(m.startswith("Literal[") or m == "None" for m in old | new)
         if "None" in new - old and response:
             add(BREAKING, "response-field-made-nullable")

@@ -6,10 +6,10 @@ diff) and `python -m generator diff` (which compares two of them rule by rule).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from .ir import Api, Model, Operation, RestMethod
+from ..ir import Api, Model, Operation, RestMethod
+from ..typetree import LiteralType, Type
 
 POSITIONAL = "positional"
 KEYWORD = "keyword"
@@ -18,7 +18,7 @@ KEYWORD = "keyword"
 @dataclass(frozen=True)
 class Parameter:
     name: str
-    annotation: str
+    type: Type
     kind: str  # POSITIONAL or KEYWORD
     default: str | None  # Python code; None when required
     line: int = 0
@@ -26,6 +26,10 @@ class Parameter:
     @property
     def required(self) -> bool:
         return self.default is None
+
+    @property
+    def annotation(self) -> str:
+        return self.type.render()
 
     def __str__(self) -> str:
         text = f"{self.name}: {self.annotation}"
@@ -42,6 +46,7 @@ class Method:
     future: str | None  # what a long-running operation resolves to
     pages: str | None  # the page iterator method, for paginated lists
     line: int
+    deprecated: str | None = None  # the deprecation message
 
     @property
     def signature(self) -> str:
@@ -54,10 +59,14 @@ class Method:
 @dataclass(frozen=True)
 class Field:
     name: str
-    annotation: str
+    type: Type
     required: bool
     default: str | None
     line: int
+
+    @property
+    def annotation(self) -> str:
+        return self.type.render()
 
     def __str__(self) -> str:
         text = f"{self.name}: {self.annotation}"
@@ -71,7 +80,7 @@ class ModelSurface:
     name: str
     kind: str
     fields: tuple[Field, ...]
-    members: tuple[str, ...]
+    members: tuple[str, ...]  # union members as types, enum values as Python literals
     discriminator: str | None
     roles: frozenset[str]
     line: int
@@ -98,10 +107,10 @@ def surface(api: Api) -> Surface:
 
 
 def _method(op: Operation) -> Method:
-    parameters = [Parameter(p.name, p.annotation, POSITIONAL, _code(p.default), p.line) for p in op.params]
+    parameters = [Parameter(p.name, p.type, POSITIONAL, _code(p.default), p.line) for p in op.params]
     if op.body is not None:
         parameters += [
-            Parameter(f.name, f.annotation, KEYWORD, _code(f.default), f.line) for f in op.body.arguments
+            Parameter(f.name, f.type, KEYWORD, _code(f.default), f.line) for f in op.body.arguments
         ]
     return Method(
         symbol=f"client.{op.resource}.{op.name}",
@@ -110,10 +119,9 @@ def _method(op: Operation) -> Method:
         parameters=tuple(parameters),
         returns=op.returns(is_async=False),
         future=op.future.result if op.future else None,
-        pages=f"{op.pagination.method}() -> Iterator[{op.pagination.item_annotation}]"
-        if op.pagination
-        else None,
+        pages=f"{op.pagination.method}() -> Iterator[{op.pagination.item}]" if op.pagination else None,
         line=op.line,
+        deprecated=op.deprecated.raw if op.deprecated else None,
     )
 
 
@@ -124,13 +132,14 @@ def _rest_method(method: RestMethod) -> Method:
         group="RestClient",
         http=f"{op.http_method} {op.path.raw}",
         parameters=tuple(
-            Parameter(p.name, p.annotation, POSITIONAL, _code(p.default), _line(p.name, op))
-            for p in method.params
+            Parameter(p.name, t, POSITIONAL, _code(p.default), _line(p.name, op))
+            for p, t in zip(method.params, method.types, strict=True)
         ),
         returns=f"APIFuture[{method.returns}]",
         future=op.future.result if op.future else None,
         pages=None,
         line=op.line,
+        deprecated=op.deprecated.raw if op.deprecated else None,
     )
 
 
@@ -138,8 +147,8 @@ def _model(model: Model) -> ModelSurface:
     return ModelSurface(
         name=model.name,
         kind=model.kind,
-        fields=tuple(Field(f.name, f.annotation, f.required, _code(f.default), f.line) for f in model.fields),
-        members=model.members,
+        fields=tuple(Field(f.name, f.type, f.required, _code(f.default), f.line) for f in model.fields),
+        members=tuple(_member(m) for m in model.members),
         discriminator=model.discriminator,
         roles=model.roles,
         line=model.line,
@@ -157,30 +166,12 @@ def _code(value: object) -> str | None:
     return None if value is None else str(getattr(value, "code", value))
 
 
-def members(annotation: str) -> frozenset[str]:
-    """The alternatives of a type: `Literal['a', 'b'] | None` → {"'a'", "'b'", "None"}."""
-    result: set[str] = set()
-    for part in _split_top(annotation, "|"):
-        match = re.fullmatch(r"Literal\[(.*)\]", part)
-        if match:
-            result.update(f"Literal[{value}]" for value in _split_top(match.group(1), ","))
-        else:
-            result.add(part)
-    return frozenset(result)
+def members(type_: Type) -> frozenset[str]:
+    """The alternatives of a type: `Literal['a', 'b'] | None` → {"Literal['a']", "Literal['b']", "None"}."""
+    return type_.alternatives()
 
 
-def _split_top(text: str, separator: str) -> list[str]:
-    """`text` split on `separator` outside brackets, each part stripped."""
-    parts, depth, current = [], 0, ""
-    for char in text:
-        if char in "[(":
-            depth += 1
-        elif char in "])":
-            depth -= 1
-        if char == separator and depth == 0:
-            parts.append(current.strip())
-            current = ""
-        else:
-            current += char
-    parts.append(current.strip())
-    return [p for p in parts if p]
+def _member(member: Type) -> str:
+    if isinstance(member, LiteralType) and len(member.values) == 1:
+        return repr(member.values[0])
+    return member.render()

@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
+from ..errors import Problem, SpecError
 from .diff import ADDITIVE, BEHAVIOUR, BREAKING, CATEGORIES, UNCLASSIFIED, Change
-from .errors import Problem, SpecError
 
 SECTIONS = {
     BREAKING: "Breaking: code written against the old client can fail",

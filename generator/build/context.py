@@ -1,0 +1,64 @@
+"""What every part of the build shares: the spec, the problems found, names and types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..errors import Problem, pointer_join
+from ..ir import ClassName, PythonIdentifier
+from ..load import Spec
+from .types import TypeMapper
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+SCHEMAS = "/components/schemas"
+
+
+class Context:
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.problems: list[Problem] = []
+        self.schemas: Mapping[str, Any] = spec.data.get("components", {}).get("schemas", {})
+        self.type_of = TypeMapper(spec, self.fail)
+
+    def fail(self, pointer: str, message: str) -> None:
+        self.problems.append(self.spec.problem(pointer, message))
+
+    def identifier(self, raw: str, pointer: str, what: str) -> PythonIdentifier | None:
+        """`raw` (spec text) made into a Python name; a problem when nothing usable is left."""
+        name = PythonIdentifier.sanitise(raw)
+        if name is None:
+            self.fail(pointer, f"{what} {raw!r} cannot become a Python identifier")
+        return name
+
+    def exact_identifier(self, raw: str, pointer: str, what: str) -> PythonIdentifier | None:
+        """`raw` used as it is (a name the spec chose for Python); a problem if it cannot be."""
+        try:
+            return PythonIdentifier(raw)
+        except ValueError as exc:
+            self.fail(pointer, f"{what} {exc}")
+            return None
+
+    def class_name(self, raw: str, pointer: str, what: str) -> ClassName | None:
+        try:
+            return ClassName(raw)
+        except ValueError as exc:
+            self.fail(pointer, f"{what} {exc}")
+            return None
+
+    def operations(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """Every operation of the spec with its pointer, in document order."""
+        for path, item in self.spec.data.get("paths", {}).items():
+            for method in HTTP_METHODS:
+                if method in item:
+                    yield pointer_join("", "paths", path, method), item[method]
+
+    def schema_name(self, ref: str) -> ClassName:
+        """The class of a `#/components/schemas/X` reference.
+
+        The models part reports a schema name that is no class name; the build fails then.
+        """
+        try:
+            return ClassName(ref.rsplit("/", 1)[-1])
+        except ValueError:
+            return ClassName("Invalid")
