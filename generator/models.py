@@ -3,7 +3,9 @@
 Called in process with pinned options. The input document is rebuilt from the IR's models;
 object schemas that do not say otherwise keep unknown keys (`extra="allow"`), so a newer
 server's additive fields survive parsing. `additionalProperties: false` (request schemas)
-still forbids them.
+still forbids them. A field with a default is not nullable unless the spec says so
+(`strict_nullable`); the runtime validates response JSON in strict mode, so a value the
+spec does not allow (`0` for a boolean, a number for a date-time) is refused.
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ def _run(document: str, header: str) -> object:
         use_schema_description=True,
         use_field_description=True,
         use_typed_nullable_map_values=True,
+        strict_nullable=True,
         field_constraints=True,
         output_datetime_class=DatetimeClassType.Datetime,
         formatters=[Formatter.ISORT],

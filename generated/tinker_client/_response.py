@@ -77,7 +77,7 @@ def validate(model: type[T], response: httpx.Response) -> T:
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         raise TypeError(f"unsupported result type {model!r}")
     try:
-        return cast(T, model.model_validate_json(response.content))
+        return cast(T, model.model_validate_json(response.content, strict=True))  # JSON: dates still parse
     except ValidationError as exc:
         raise APIResponseValidationError(response, parse_body(response), str(exc)) from None
 

@@ -129,9 +129,9 @@ class LoraConfig(BaseModel):
     """
     Seed for the LoRA initialisation.
     """
-    train_unembed: bool | None = True
-    train_mlp: bool | None = True
-    train_attn: bool | None = True
+    train_unembed: bool = True
+    train_mlp: bool = True
+    train_attn: bool = True
 
 
 class OptimizerConfig(BaseModel):
@@ -241,7 +241,7 @@ class LoadWeightsRequest(BaseModel):
     """
     The tinker:// checkpoint path.
     """
-    optimizer: bool | None = False
+    optimizer: bool = False
     """
     Load the optimizer state too.
     """
@@ -276,7 +276,7 @@ class SaveWeightsRequest(BaseModel):
     """
     Seconds until the checkpoint expires; null never expires.
     """
-    overwrite: bool | None = False
+    overwrite: bool = False
     """
     Replace an existing checkpoint of that name.
     """
@@ -308,7 +308,7 @@ class SaveWeightsForSamplerRequest(BaseModel):
     """
     For an unnamed save that creates a sampling session.
     """
-    kind: Literal["snapshot", "inflight"] | None = "snapshot"
+    kind: Literal["snapshot", "inflight"] = "snapshot"
     seq_id: int | None = None
     ttl_seconds: Annotated[int | None, Field(ge=3600)] = None
     user_metadata: dict[str, str] | None = None
@@ -353,7 +353,7 @@ class Checkpoint(BaseModel):
     """
     tinker_path: str
     size_bytes: int | None = None
-    public: bool | None = False
+    public: bool = False
     user_metadata: dict[str, str] | None = None
     expires_at: datetime | None = None
     """
@@ -547,15 +547,15 @@ class AdamParams(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    learning_rate: float | None = 0.0001
-    beta1: float | None = 0.9
-    beta2: float | None = 0.95
-    eps: float | None = 1e-12
-    weight_decay: float | None = 0.0
+    learning_rate: float = 0.0001
+    beta1: float = 0.9
+    beta2: float = 0.95
+    eps: float = 1e-12
+    weight_decay: float = 0.0
     """
     Decoupled weight decay.
     """
-    grad_clip_norm: float | None = 0.0
+    grad_clip_norm: float = 0.0
     """
     0 disables clipping.
     """
@@ -604,19 +604,19 @@ class SamplingParams(BaseModel):
     """
     Stop strings or stop tokens; null stops at EOS; [] disables every stop.
     """
-    temperature: Annotated[float | None, Field(ge=0.0)] = 1.0
-    top_k: int | None = -1
+    temperature: Annotated[float, Field(ge=0.0)] = 1.0
+    top_k: int = -1
     """
     -1 means no limit.
     """
-    top_p: float | None = 1.0
+    top_p: float = 1.0
 
 
 class SampleRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    num_samples: Annotated[int | None, Field(ge=1)] = 1
+    num_samples: Annotated[int, Field(ge=1)] = 1
     prompt: ModelInput
     sampling_params: SamplingParams
     base_model: str | None = None
@@ -627,10 +627,10 @@ class SampleRequest(BaseModel):
     Required with sampling_session_id.
     """
     prompt_logprobs: bool | None = None
-    topk_prompt_logprobs: Annotated[int | None, Field(ge=0)] = 0
-    topk_sample_logprobs: Annotated[int | None, Field(ge=0)] = 0
+    topk_prompt_logprobs: Annotated[int, Field(ge=0)] = 0
+    topk_sample_logprobs: Annotated[int, Field(ge=0)] = 0
     target_prompt_logprobs: TensorData | None = None
-    prompt_alt_tokens_k: Annotated[int | None, Field(ge=0)] = 0
+    prompt_alt_tokens_k: Annotated[int, Field(ge=0)] = 0
     prompt_logprobs_last_n: Annotated[int | None, Field(ge=1)] = None
     record_stability_info: bool | None = None
     type: Literal["sample"] = "sample"
@@ -659,7 +659,7 @@ class SampleResponse(BaseModel):
     """
     Per prompt token, null or a list of [token_id, logprob] pairs.
     """
-    prompt_cache_hit_tokens: int | None = 0
+    prompt_cache_hit_tokens: int = 0
     type: Literal["sample"] = "sample"
 
 
@@ -677,7 +677,7 @@ class FutureRetrieveRequest(BaseModel):
         extra="forbid",
     )
     request_id: Annotated[str, Field(min_length=1)]
-    allow_metadata_only: bool | None = False
+    allow_metadata_only: bool = False
     """
     Accept a metadata-only answer for large results.
     """
@@ -799,7 +799,7 @@ class GenericEvent(BaseModel):
     """
     A low-cardinality event name.
     """
-    event_data: dict[str, Any] | None = {}
+    event_data: dict[str, Any] = {}
 
 
 class TelemetrySendRequest(BaseModel):
@@ -839,7 +839,7 @@ class TrainingRun(BaseModel):
     base_model: str
     model_owner: str
     is_lora: bool
-    corrupted: bool | None = False
+    corrupted: bool = False
     lora_rank: int | None = None
     last_request_time: datetime
     last_checkpoint: Checkpoint | None = None
@@ -927,7 +927,7 @@ class AuditLogEntry(BaseModel):
     """
     <resource>_<action>, e.g. checkpoint_read.
     """
-    event_details: dict[str, Any] | None = {}
+    event_details: dict[str, Any] = {}
     model_id: Annotated[str | None, Field(deprecated=True)] = None
     tinker_path: Annotated[str | None, Field(deprecated=True)] = None
     purpose: Annotated[str | None, Field(deprecated=True)] = None

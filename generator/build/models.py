@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import pointer_join
 from ..ir import ClassName, Model, ModelField, ModelKind, PythonIdentifier, Value
-from ..typetree import LiteralType, Type
+from ..typetree import LiteralType, Type, optional
 from .context import SCHEMAS, Context
 
 # Names that generated signatures use unqualified; a model may not take them.
@@ -41,10 +41,11 @@ def _model(
         for prop, prop_schema in schema["properties"].items():
             where = pointer_join(pointer, "properties", prop)
             default = prop_schema.get("default")
+            type_ = ctx.type_of(prop_schema, where)
             fields.append(
                 ModelField(
                     name=prop,
-                    type=ctx.type_of(prop_schema, where),
+                    type=optional(type_) if prop not in required and default is None else type_,
                     required=prop in required,
                     default=None if prop in required or default is None else Value.of(default),
                     line=ctx.spec.line(where),

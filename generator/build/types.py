@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import pointer_join
 from ..load import Spec
-from ..typetree import ANY, MODELS, NONE, LiteralType, Named, Type, dict_of, list_of, union
+from ..typetree import ANY, MODELS, NONE, Generic, LiteralType, Named, Type, dict_of, list_of, union
 
 _PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 _DATES = {"date": "date", "date-time": "datetime"}
@@ -52,6 +52,11 @@ class TypeMapper:
             return Named(_DATES[schema["format"]], "datetime")
         if kind in _PRIMITIVES:
             return Named(_PRIMITIVES[kind])
+        if kind == "array" and isinstance(schema.get("prefixItems"), list):
+            items = schema["prefixItems"]
+            return Generic(
+                "tuple", tuple(self(s, pointer_join(pointer, "prefixItems", i)) for i, s in enumerate(items))
+            )
         if kind == "array":
             return list_of(self(schema.get("items", {}), pointer_join(pointer, "items")))
         if kind == "object":

@@ -293,8 +293,10 @@ def _field(
         )
     elif a.default != b.default:
         add(BEHAVIOUR, "field-default-changed")
-    if a.annotation != b.annotation:
-        old, new = members(a.type), members(b.type)
+    old, new = members(a.type), members(b.type)
+    if a.required != b.required:  # `| None` comes and goes with an optional field's absence
+        old, new = old - {"None"}, new - {"None"}
+    if old != new:
         literal = all(m.startswith("Literal[") or m == "None" for m in old | new)
         if "None" in new - old and response:
             add(BREAKING, "response-field-made-nullable")
