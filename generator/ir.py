@@ -326,3 +326,8 @@ class Api:
     @property
     def operations(self) -> tuple[Operation, ...]:
         return tuple(op for resource in self.resources for op in resource.operations)
+
+    @property
+    def rest_resources(self) -> tuple[str, ...]:
+        """The resources the RestClient methods call, in order of first use."""
+        return tuple(dict.fromkeys(m.operation.resource for m in self.rest_methods))

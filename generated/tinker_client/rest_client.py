@@ -37,7 +37,7 @@ __all__ = ["RestClient", "ServiceClient"]
 
 
 class RestClient(_RestClientBase):
-    """REST operations: training runs, checkpoints, sessions, samplers and the audit log.
+    """REST operations of these resources: weights, training_runs, checkpoints, sessions, samplers, audit.
 
     Construct it directly (`RestClient(api_key=...)`, or from TINKER_API_KEY and
     TINKER_BASE_URL) or with `ServiceClient().create_rest_client()`. The blocking client

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from ..errors import Problem, pointer_join
 from ..ir import ClassName, PythonIdentifier
@@ -12,6 +12,7 @@ from .types import TypeMapper
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 SCHEMAS = "/components/schemas"
+N = TypeVar("N", PythonIdentifier, ClassName)
 
 
 class Context:
@@ -33,15 +34,15 @@ class Context:
 
     def exact_identifier(self, raw: str, pointer: str, what: str) -> PythonIdentifier | None:
         """`raw` used as it is (a name the spec chose for Python); a problem if it cannot be."""
-        try:
-            return PythonIdentifier(raw)
-        except ValueError as exc:
-            self.fail(pointer, f"{what} {exc}")
-            return None
+        return self._checked(PythonIdentifier, raw, pointer, what)
 
     def class_name(self, raw: str, pointer: str, what: str) -> ClassName | None:
+        return self._checked(ClassName, raw, pointer, what)
+
+    def _checked(self, kind: Callable[[str], N], raw: str, pointer: str, what: str) -> N | None:
+        """`kind(raw)`, whose constructor refuses a bad name; the refusal becomes a problem."""
         try:
-            return ClassName(raw)
+            return kind(raw)
         except ValueError as exc:
             self.fail(pointer, f"{what} {exc}")
             return None
