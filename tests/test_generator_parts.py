@@ -319,3 +319,48 @@ def test_runtime_files_include_subpackages_but_no_caches(
     monkeypatch.setattr("generator.emit.RUNTIME", fake)
     assert sorted(runtime_files()) == ["_a.py", "testing/__init__.py"]
     assert RUNTIME.name == "runtime"
+
+
+# ------------------------------------------------------------------ structure
+
+
+GENERATOR = Path(__file__).resolve().parent.parent / "generator"
+
+
+def _name(path: Path) -> str:
+    return ".".join(path.relative_to(GENERATOR.parent).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _imports(path: Path) -> set[str]:
+    """The generator modules `path` imports, lazily or not (TYPE_CHECKING blocks aside)."""
+    module = _name(path)
+    base = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    tree = ast.parse(path.read_text())
+    hidden = {
+        id(n)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for n in ast.walk(block)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level and id(node) not in hidden:
+            parent = base.rsplit(".", node.level - 1)[0] if node.level > 1 else base
+            target = f"{parent}.{node.module}" if node.module else parent
+            found |= {target, *(f"{target}.{alias.name}" for alias in node.names)}
+    return found - {module}
+
+
+def test_generator_has_no_import_cycles_and_no_long_modules() -> None:
+    files = list(GENERATOR.rglob("*.py"))
+    graph = {_name(p): _imports(p) & {_name(q) for q in files} for p in files}
+
+    def visit(module: str, trail: tuple[str, ...]) -> None:
+        assert module not in trail, " -> ".join((*trail, module))
+        for target in graph[module]:
+            if not target.startswith(module + "."):  # a package importing its own parts is no cycle
+                visit(target, (*trail, module))
+
+    for module in graph:
+        visit(module, ())
+    assert not [p.name for p in files if len(p.read_text().splitlines()) > 400]

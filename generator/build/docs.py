@@ -34,9 +34,7 @@ def method(
     """Summary, description, the endpoint, then Args, Returns and Raises."""
     description = str(raw.get("description", ""))
     notice = deprecated if deprecated and deprecated not in " ".join(description.split()) else ""
-    arguments = [(str(p.name), p.description) for p in params]
-    arguments += [(str(f.name), f.description) for f in (body.arguments if body else ())]
-    arguments.append(("options", OPTIONS_TEXT))
+    arguments = argument_docs(params, body)
     if future is not None:
         returns = f"A future resolving to `{future.result}`; the call returns once the server accepted it."
     else:
@@ -49,5 +47,19 @@ def method(
         description,
         notice,
         f"`{http_method} {path}`",
-        sections=(("Args", tuple(arguments)), ("Returns", (("", returns),)), ("Raises", tuple(raises))),
+        sections=(("Args", arguments), ("Returns", (("", returns),)), ("Raises", tuple(raises))),
+    )
+
+
+def argument_docs(params: tuple[Param, ...], body: Body | None) -> tuple[tuple[str, str], ...]:
+    """The `Args:` entries of a method: parameters, body fields, then `options`."""
+    arguments = [(str(p.name), p.description) for p in params]
+    arguments += [(str(f.name), f.description) for f in (body.arguments if body else ())]
+    return (*arguments, ("options", OPTIONS_TEXT))
+
+
+def pages(name: str, params: tuple[Param, ...], body: Body | None, item: str) -> str:
+    return docstring(
+        f"Every item of `{name}`, across pages: the next page is fetched when needed.",
+        sections=(("Args", argument_docs(params, body)), ("Yields", (("", f"`{item}`, one at a time."),))),
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..errors import pointer_join
 from ..extensions import FutureExtension, PaginationExtension, RedirectExtension
-from ..ir import ClassName, Future, Pagination, Param, PythonIdentifier, Redirect, Value, docstring
+from ..ir import Body, ClassName, Future, Pagination, Param, PythonIdentifier, Redirect, Value
+from . import docs
 from .context import SCHEMAS, Context
 
 
@@ -36,6 +37,7 @@ def pagination(
     pointer: str,
     name: PythonIdentifier,
     params: tuple[Param, ...],
+    body: Body | None,
     response: ClassName | None,
     ext: PaginationExtension | None,
 ) -> Pagination | None:
@@ -54,5 +56,10 @@ def pagination(
         Value.of(ext.items),
         item,
         PythonIdentifier(f"{name}_all"),
-        docstring(f"Every item of `{name}`, across pages: the next page is fetched when needed."),
+        docs.pages(name, page_params(params), body, str(item)),
     )
+
+
+def page_params(params: tuple[Param, ...]) -> tuple[Param, ...]:
+    """The parameters of the page iterator: all but the offset, which it advances."""
+    return tuple(p for p in params if p.wire_name.raw != "offset")

@@ -23,7 +23,7 @@ from ..ir import (
 from ..typetree import Scope, optional
 from . import docs
 from .context import SCHEMAS, Context
-from .extensions import future, pagination, redirect
+from .extensions import future, page_params, pagination, redirect
 
 _PARAM_KINDS: dict[str, ParamKind] = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 CLIENT_VERSION_NAME = "_client_version"  # the runtime's __version__, imported under this alias
@@ -58,7 +58,7 @@ def operation(
     http_method = pointer.rsplit("/", 1)[1].upper()
     deprecated = docs.deprecation(raw, f"{resource}.{name}")
     result = future(ctx, ext.future)
-    pages = pagination(ctx, pointer, name, params, response, ext.pagination)
+    pages = pagination(ctx, pointer, name, params, body, response, ext.pagination)
     return Operation(
         name=name,
         resource=resource,
@@ -73,7 +73,7 @@ def operation(
         future=result,
         redirect=redirect(ctx, pointer, ext.redirect),
         pagination=pages,
-        page_signature=signature(_page_params(params), body, scope) if pages else None,
+        page_signature=signature(page_params(params), body, scope) if pages else None,
         deprecated=Value.of(deprecated) if deprecated else None,
         line=ctx.spec.line(pointer),
     )
@@ -92,11 +92,6 @@ def signature(params: tuple[Param, ...], body: Body | None, scope: Scope) -> Sig
             *((f.wire_name.code, f.value) for f in fields),
         ),
     )
-
-
-def _page_params(params: tuple[Param, ...]) -> tuple[Param, ...]:
-    """The parameters of the page iterator: all but the offset, which it advances."""
-    return tuple(p for p in params if p.wire_name.raw != "offset")
 
 
 def _params(ctx: Context, pointer: str, path: str, raw: Mapping[str, Any]) -> tuple[Param, ...]:

@@ -141,7 +141,15 @@ class Checkpoints(_SyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> Iterator[Checkpoint]:
-        """Every item of `list`, across pages: the next page is fetched when needed."""
+        """Every item of `list`, across pages: the next page is fetched when needed.
+
+        Args:
+            limit: Maximum number of checkpoints to return.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Yields:
+            `Checkpoint`, one at a time.
+        """
         return self._client.paginate(
             _LIST,
             {
@@ -349,7 +357,15 @@ class AsyncCheckpoints(_AsyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> AsyncIterator[Checkpoint]:
-        """Every item of `list`, across pages: the next page is fetched when needed."""
+        """Every item of `list`, across pages: the next page is fetched when needed.
+
+        Args:
+            limit: Maximum number of checkpoints to return.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Yields:
+            `Checkpoint`, one at a time.
+        """
         return self._client.paginate(
             _LIST,
             {

@@ -127,7 +127,17 @@ class Sessions(_SyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> Iterator[str]:
-        """Every item of `list`, across pages: the next page is fetched when needed."""
+        """Every item of `list`, across pages: the next page is fetched when needed.
+
+        Args:
+            limit: Maximum number of items to return.
+            access_scope: Only what the caller owns, or everything the caller can
+                access.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Yields:
+            `str`, one at a time.
+        """
         return self._client.paginate(
             _LIST,
             {
@@ -264,7 +274,17 @@ class AsyncSessions(_AsyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> AsyncIterator[str]:
-        """Every item of `list`, across pages: the next page is fetched when needed."""
+        """Every item of `list`, across pages: the next page is fetched when needed.
+
+        Args:
+            limit: Maximum number of items to return.
+            access_scope: Only what the caller owns, or everything the caller can
+                access.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Yields:
+            `str`, one at a time.
+        """
         return self._client.paginate(
             _LIST,
             {

@@ -125,7 +125,18 @@ class TrainingRuns(_SyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> Iterator[TrainingRun]:
-        """Every item of `list`, across pages: the next page is fetched when needed."""
+        """Every item of `list`, across pages: the next page is fetched when needed.
+
+        Args:
+            limit: Maximum number of items to return.
+            access_scope: Only what the caller owns, or everything the caller can
+                access.
+            project_id: Only training runs of this project.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Yields:
+            `TrainingRun`, one at a time.
+        """
         return self._client.paginate(
             _LIST,
             {
@@ -231,7 +242,18 @@ class AsyncTrainingRuns(_AsyncResource):
         *,
         options: RequestOptions | None = None,
     ) -> AsyncIterator[TrainingRun]:
-        """Every item of `list`, across pages: the next page is fetched when needed."""
+        """Every item of `list`, across pages: the next page is fetched when needed.
+
+        Args:
+            limit: Maximum number of items to return.
+            access_scope: Only what the caller owns, or everything the caller can
+                access.
+            project_id: Only training runs of this project.
+            options: per-call settings (timeout, retries, idempotency key, headers).
+
+        Yields:
+            `TrainingRun`, one at a time.
+        """
         return self._client.paginate(
             _LIST,
             {
