@@ -21,6 +21,7 @@ class Context:
         self.problems: list[Problem] = []
         self.schemas: Mapping[str, Any] = spec.data.get("components", {}).get("schemas", {})
         self.type_of = TypeMapper(spec, self.fail)
+        self.paths: dict[str, str] = {}  # operation pointer → its path template
 
     def fail(self, pointer: str, message: str) -> None:
         self.problems.append(self.spec.problem(pointer, message))
@@ -52,7 +53,9 @@ class Context:
         for path, item in self.spec.data.get("paths", {}).items():
             for method in HTTP_METHODS:
                 if method in item:
-                    yield pointer_join("", "paths", path, method), item[method]
+                    pointer = pointer_join("", "paths", path, method)
+                    self.paths[pointer] = path
+                    yield pointer, item[method]
 
     def schema_name(self, ref: str) -> ClassName:
         """The class of a `#/components/schemas/X` reference.

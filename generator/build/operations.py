@@ -47,7 +47,7 @@ def operation(
     name = method_name(ctx, pointer, raw)
     if name is None:
         return None
-    path = pointer.split("/")[2].replace("~1", "/").replace("~0", "~")
+    path = ctx.paths[pointer]
     params = _params(ctx, pointer, path, raw)
     body = _body(ctx, pointer, raw)
     taken = [p.name for p in params] + [f.name for f in (body.arguments if body else ())]

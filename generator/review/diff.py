@@ -8,12 +8,15 @@ explains is UNCLASSIFIED, and counts as breaking until a rule is written for it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from typing import TypeVar
 
 from .surface import KEYWORD, POSITIONAL, Field, Method, ModelSurface, Parameter, Surface, members
 
 BREAKING, BEHAVIOUR, ADDITIVE, UNCLASSIFIED = "BREAKING", "BEHAVIOUR", "ADDITIVE", "UNCLASSIFIED"
 CATEGORIES = (BREAKING, UNCLASSIFIED, BEHAVIOUR, ADDITIVE)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -58,27 +61,22 @@ def compare(old: Surface, new: Surface) -> list[Change]:
 
 def _methods(old: Surface, new: Surface) -> list[Change]:
     changes: list[Change] = []
-    removed = [old.methods[s] for s in old.methods if s not in new.methods]
-    added = {s: new.methods[s] for s in new.methods if s not in old.methods}
-    for method in removed:
-        twin = next(
-            (
-                m
-                for m in added.values()
-                if m.http == method.http
-                and m.group.startswith("RestClient") == method.group.startswith("RestClient")
-            ),
-            None,
-        )
+    pairs, added = _match(
+        [old.methods[s] for s in old.methods if s not in new.methods],
+        [new.methods[s] for s in new.methods if s not in old.methods],
+        lambda a, b: (
+            a.http == b.http and a.group.startswith("RestClient") == b.group.startswith("RestClient")
+        ),
+    )
+    for method, twin in pairs:
         if twin is None:
             changes.append(
                 _change(BREAKING, "method-removed", method.symbol, method.signature, None, method, old)
             )
             continue
-        del added[twin.symbol]
         rule = "method-renamed" if twin.group == method.group else "method-moved"
         changes.append(_change(BREAKING, rule, method.symbol, method.symbol, twin.symbol, twin, new))
-    for method in added.values():
+    for method in added:
         changes.append(_change(ADDITIVE, "method-added", method.symbol, None, method.signature, method, new))
     for symbol in sorted(set(old.methods) & set(new.methods)):
         changes += _method(old.methods[symbol], new.methods[symbol], new)
@@ -125,14 +123,13 @@ def _parameters(
         line = next((p.line for p in (*new, *old) if p.name == name and p.line), method.line)
         found.append(Change(category, rule, name, _text(a), _text(b), method.http, _at(surface, line)))
 
-    gone = [p for p in old if p.name not in after]
-    fresh = [p for p in new if p.name not in before]
-    for p in gone:
-        twin = next(
-            (q for q in fresh if q.annotation == p.annotation and _index(old, p) == _index(new, q)), None
-        )
+    pairs, fresh = _match(
+        [p for p in old if p.name not in after],
+        [p for p in new if p.name not in before],
+        lambda p, q: p.type == q.type and _index(old, p) == _index(new, q),
+    )
+    for p, twin in pairs:
         if twin is not None:
-            fresh.remove(twin)
             add(BREAKING, "parameter-renamed", p.name, p, twin)
         else:
             add(BREAKING, "parameter-removed", p.name, p, None)
@@ -192,12 +189,13 @@ def _parameters(
 
 def _models(old: Surface, new: Surface) -> list[Change]:
     changes: list[Change] = []
-    removed = [old.models[n] for n in old.models if n not in new.models]
-    added = {n: new.models[n] for n in new.models if n not in old.models}
-    for model in removed:
-        twin = next((m for m in added.values() if _shape(m) == _shape(model)), None)
+    pairs, added = _match(
+        [old.models[n] for n in old.models if n not in new.models],
+        [new.models[n] for n in new.models if n not in old.models],
+        lambda a, b: _shape(a) == _shape(b),
+    )
+    for model, twin in pairs:
         if twin is not None:
-            del added[twin.name]
             changes.append(
                 Change(
                     BREAKING,
@@ -221,7 +219,7 @@ def _models(old: Surface, new: Surface) -> list[Change]:
                     _at(old, model.line),
                 )
             )
-    for model in added.values():
+    for model in added:
         changes.append(
             Change(ADDITIVE, "model-added", f"types.{model.name}", None, model.name, "", _at(new, model.line))
         )
@@ -314,6 +312,21 @@ def _field(
 
 
 # ----------------------------------------------------------------- helpers
+
+
+def _match(
+    gone: list[T], fresh: list[T], same: Callable[[T, T], bool]
+) -> tuple[list[tuple[T, T | None]], list[T]]:
+    """Each gone item with the first fresh one that `same` calls its renamed twin (or None),
+    and the fresh items left over: the rename matcher of methods, parameters and models."""
+    left = list(fresh)
+    pairs: list[tuple[T, T | None]] = []
+    for item in gone:
+        twin = next((candidate for candidate in left if same(item, candidate)), None)
+        if twin is not None:
+            left.remove(twin)
+        pairs.append((item, twin))
+    return pairs, left
 
 
 def _change(
