@@ -10,12 +10,12 @@ from pathlib import Path
 from .build import build
 from .errors import SpecError
 from .load import load
+from .paths import ROOT
 from .pipeline import generate
 from .review import Review, accept, compare, render, surface
 from .write import compare as compare_tree
 from .write import unified_diff
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT / "spec" / "tinker.yaml"
 DEFAULT_OUT = ROOT / "generated" / "tinker_client"
 UPDATE_COMMAND = "make generate"

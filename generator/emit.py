@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from pathlib import Path
 
 import jinja2
 
 from .ir import Api
 from .models import models_source
+from .paths import RUNTIME, TEMPLATES
 from .review.surface import Method, Surface, surface
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-RUNTIME = TEMPLATES / "runtime"
 # Exported by the package but imported on first use, by module.
 LAZY_EXPORTS = {
     "_rest": ["APIFuture", "ParsedCheckpointTinkerPath", "parse_tinker_path"],

@@ -112,6 +112,15 @@ def test_schema_named_like_a_resource_class_is_a_located_problem(tmp_path: Path)
     assert [p.pointer for p in caught.value.problems] == ["/components/schemas/Things"]
 
 
+@pytest.mark.parametrize("tag", ["close", "with_options", "with_raw_response"])
+def test_tag_named_like_a_client_attribute_is_a_located_problem(tmp_path: Path, tag: str) -> None:
+    text = FEATURES.replace("tags: [things]", f"tags: [{tag}]").replace("things.", f"{tag}.")
+    with pytest.raises(SpecError) as caught:
+        build_text(tmp_path, text)
+    assert [p.pointer for p in caught.value.problems] == ["/paths/~1things/get/tags/0"]
+    assert f"hide the client's own {tag!r}" in caught.value.problems[0].message
+
+
 # --------------------------------------------------------------- type tree
 
 

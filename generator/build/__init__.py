@@ -15,7 +15,7 @@ from ..errors import SpecError, pointer_join
 from ..ir import Api, ClassName, Model, Operation, PythonIdentifier, Resource, Value, docstring
 from ..load import Spec
 from ..typetree import MODELS, Named, Scope, Type, imports_of
-from .context import Context
+from .context import Context, client_attributes
 from .imports import from_line, model_names, private, standard_lines
 from .models import models
 from .operations import CLIENT_VERSION_NAME, method_name, operation
@@ -70,9 +70,13 @@ def _resources(ctx: Context) -> tuple[Resource, ...]:
         by_tag.setdefault(str(tags[0]), []).append((pointer, raw))
     docs = {str(t.get("name")): str(t.get("description", "")) for t in ctx.spec.data.get("tags", [])}
     found = []
+    taken = client_attributes()
     for tag, entries in by_tag.items():
-        name = ctx.identifier(tag, pointer_join(entries[0][0], "tags", 0), "tag")
-        if name is not None:
+        where = pointer_join(entries[0][0], "tags", 0)
+        name = ctx.identifier(tag, where, "tag")
+        if name in taken:
+            ctx.fail(where, f"tag {tag!r} would hide the client's own {name!r}; rename the tag")
+        elif name is not None:
             found.append(_resource(ctx, tag, name, entries, docs.get(tag, "")))
     return tuple(found)
 

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from ..errors import Problem, pointer_join
 from ..ir import ClassName, PythonIdentifier
 from ..load import Spec
+from ..paths import RUNTIME
 from .types import TypeMapper
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 SCHEMAS = "/components/schemas"
 N = TypeVar("N", PythonIdentifier, ClassName)
+
+
+def client_attributes() -> frozenset[str]:
+    """Every name the runtime's client classes define: a resource attribute may not take one."""
+    tree = ast.parse((RUNTIME / "_base_client.py").read_text())
+    names = {"with_raw_response", "default_base_url"}  # added by the generated client classes
+    for node in tree.body:
+        if not (isinstance(node, ast.ClassDef) and node.name.endswith("Client")):
+            continue
+        for item in node.body:  # the class's own methods and attributes
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(item.name)
+            elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                names.add(item.target.id)
+            elif isinstance(item, ast.Assign):
+                names.update(t.id for t in item.targets if isinstance(t, ast.Name))
+        stored = [n for n in ast.walk(node) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)]
+        names.update(n.attr for n in stored if ast.unparse(n.value) == "self")  # set by its methods
+    return frozenset(names)
 
 
 class Context:
