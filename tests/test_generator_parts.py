@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import keyword
 import re
 import subprocess
 import sys
@@ -60,6 +61,18 @@ def test_identifier_refuses_what_python_cannot_use(text: str) -> None:
 )
 def test_sanitise_makes_a_usable_name(raw: str, name: str) -> None:
     assert PythonIdentifier.sanitise(raw) == name
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [*keyword.kwlist, *keyword.softkwlist, "self", "options", "A-B c", "9lives", "x" * 3 + "é", "__x__"],
+)
+def test_every_sanitised_name_is_a_usable_argument(raw: str) -> None:
+    name = PythonIdentifier.sanitise(raw)
+    if name is None:  # nothing usable left: the build reports it
+        assert raw == "_"
+        return
+    compile(f"def f(self, {name}, *, options=None): return {name}", "<test>", "exec")
 
 
 def test_class_name_refuses_non_pascal_case() -> None:
@@ -254,6 +267,8 @@ def test_deprecated_operation_is_marked_everywhere(tmp_path: Path) -> None:
     assert DEPRECATION in create.docstring
     method = surface(api).methods["client.things.create"]
     assert method.deprecated == DEPRECATION
+    (rest,) = api.rest_methods
+    assert DEPRECATION in rest.docstring
     from generator.emit import render_sources
 
     source = render_sources(api, "#", "#", [])["resources/things.py"]

@@ -82,6 +82,7 @@ def _method(
         arguments=tuple(arguments),
         docstring=docstring(
             summary,
+            op.deprecated.raw if op.deprecated else "",
             f"`{op.http_method} {op.path.raw}`, via `client.{op.resource}.{op.name}`.",
             sections=(("Args", tuple((str(n), text) for n, _, _, text in entries)),),
         ),
