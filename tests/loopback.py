@@ -27,6 +27,8 @@ class Reply:
     raw: bytes | None = None
     delay: float = 0.0
     reset: bool = False
+    chunk_delay: float = 0.0  # sent a byte at a time, this many seconds apart (a trickle)
+    length: int | None = None  # the Content-Length announced (more than sent: a truncated body)
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Loopback:
         self.routes: dict[tuple[str, str], list[Reply]] = {}
         self.seen: list[Seen] = []
         self.closers: list[Any] = []  # called when the test ends (clients it made)
+        self.open_connections = 0  # connections the server holds open right now
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
@@ -75,6 +78,18 @@ def _handler(loopback: Loopback) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
+        def setup(self) -> None:
+            super().setup()
+            with loopback.lock:
+                loopback.open_connections += 1
+
+        def finish(self) -> None:
+            try:
+                super().finish()
+            finally:
+                with loopback.lock:
+                    loopback.open_connections -= 1
+
         def _serve(self) -> None:
             import time
 
@@ -102,9 +117,20 @@ def _handler(loopback: Loopback) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Type", "application/json")
             for key, value in reply.headers.items():
                 self.send_header(key, value)
-            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Content-Length", str(len(payload) if reply.length is None else reply.length))
             self.end_headers()
-            self.wfile.write(payload)
+            if reply.length is not None and reply.length > len(payload):
+                self.close_connection = True
+            try:
+                if not reply.chunk_delay:
+                    self.wfile.write(payload)
+                    return
+                for i in range(len(payload)):
+                    self.wfile.write(payload[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(reply.chunk_delay)
+            except OSError:
+                self.close_connection = True  # the client went away
 
         do_GET = do_POST = do_PUT = do_DELETE = _serve
 
