@@ -364,6 +364,8 @@ def test_rest_client_closes_the_pool_of_every_event_loop(loopback: Loopback) -> 
         time.sleep(0.02)
     assert loopback.open_connections == 0
     assert len(loopback.seen) == 4
+    with pytest.raises(tinker_client.ClientClosedError):
+        rest.get_sampler("s").result(5)
 
 
 def test_rest_client_closes_a_live_loops_pool(loopback: Loopback) -> None:
@@ -498,7 +500,7 @@ def test_every_request_names_this_client(loopback: Loopback) -> None:
     client, _ = make(loopback)
     client.samplers.get("s")
     agent = loopback.seen[0].headers["User-Agent"]
-    assert agent.startswith(f"tinker_client/{tinker_client._version.__version__} (python ")
+    assert agent.startswith(f"tinker_client/{tinker_client.__version__} (python ")
     assert "httpx" in agent
 
 
@@ -512,8 +514,13 @@ def test_a_deprecated_endpoint_warns_once_and_header_params_are_sent(loopback: L
         params=(Param("name", "name", "path", "str"), Param("trace", "X-Trace", "header", "int")),
         deprecated="use /api/v1/new instead",
     )
-    with pytest.warns(DeprecationWarning, match="use /api/v1/new instead"):
-        client.request(endpoint, {"name": "thing", "X-Trace": 7}, None)
+
+    def method(**args: object) -> None:  # what a generated resource method does
+        client.request(endpoint, args, None)
+
+    with pytest.warns(DeprecationWarning, match="use /api/v1/new instead") as record:
+        method(name="thing", **{"X-Trace": 7})
+    assert record[0].filename == __file__  # points at the caller's line
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         client.request(endpoint, {"name": "thing", "X-Trace": None}, None)

@@ -13,6 +13,7 @@ from ._endpoint import RequestOptions
 from ._futures import AsyncFuture, Future
 from ._response import RawResponse
 from ._retry import RetryPolicy
+from ._version import __version__
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -57,6 +58,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "__version__",
     "APIConnectionError",
     "APIError",
     "APIFuture",

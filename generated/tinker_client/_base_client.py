@@ -161,7 +161,7 @@ def _warn_deprecated(endpoint: Endpoint[Any], message: str) -> None:
             return
         _warned.add(key)
     warnings.warn(
-        f"{endpoint.method} {endpoint.path} is deprecated: {message}", DeprecationWarning, stacklevel=4
+        f"{endpoint.method} {endpoint.path} is deprecated: {message}", DeprecationWarning, stacklevel=5
     )
 
 

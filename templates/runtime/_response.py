@@ -93,7 +93,10 @@ def _from_redirect(endpoint: Endpoint[T], response: httpx.Response) -> T:
         expires = datetime.now(timezone.utc) + timedelta(seconds=redirect.default_expiry_seconds)
     values: dict[str, Any] = {redirect.url_field: location, redirect.expires_field: expires}
     model: Any = endpoint.response
-    return cast(T, model.model_validate(values))
+    try:
+        return cast(T, model.model_validate(values))
+    except ValidationError as exc:
+        raise APIResponseValidationError(response, parse_body(response), str(exc)) from None
 
 
 class RawResponse(Generic[T]):

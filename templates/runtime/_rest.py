@@ -78,7 +78,15 @@ class Submitter:
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix="tinker-rest")
 
     def submit(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> APIFuture[T]:
-        return APIFuture(self._pool.submit(fn, *args, **kwargs))
+        try:
+            return APIFuture(self._pool.submit(fn, *args, **kwargs))
+        except RuntimeError:  # shut down: run it here, where the closed client refuses it
+            future: concurrent.futures.Future[T] = concurrent.futures.Future()
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except Exception as exc:
+                future.set_exception(exc)
+            return APIFuture(future)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
