@@ -103,7 +103,7 @@ class PerLoop:
     def __init__(self, factory: Callable[[], Any]) -> None:
         self._factory = factory
         self._by_loop: dict[asyncio.AbstractEventLoop, Any] = {}
-        self._keepers: list[Any] = []
+        self._keepers: dict[asyncio.AbstractEventLoop, Any] = {}  # held: the loop tracks them weakly
         self._lock = threading.Lock()
         self._closed = False
 
@@ -117,13 +117,14 @@ class PerLoop:
                     client._life.close()  # its calls raise ClientClosedError; it holds no socket
                 else:
                     self._by_loop[loop] = client
-                    self._keepers.append(_tie_to_loop(client, self._forget(loop)))
+                    self._keepers[loop] = _tie_to_loop(client, self._forget(loop))
             return client
 
     def _forget(self, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
         def forget() -> None:
             with self._lock:
                 self._by_loop.pop(loop, None)
+                self._keepers.pop(loop, None)
 
         return forget
 
