@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import math
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -42,9 +43,17 @@ class RetryPolicy:
         return response.status_code in RETRY_STATUSES or response.status_code >= 500
 
     def delay(
-        self, retry: int, response: httpx.Response | None, now: float, jitter: Callable[[], float]
+        self,
+        retry: int,
+        response: httpx.Response | None,
+        now: float,
+        jitter: Callable[[], float] | random.Random,
     ) -> float:
-        """Seconds to wait before retry number `retry` (0-based), given the failed response."""
+        """Seconds to wait before retry number `retry` (0-based), given the failed response.
+
+        `jitter` gives numbers in [0, 1): a Clock's `jitter`, or a `random.Random`."""
+        if isinstance(jitter, random.Random):
+            jitter = jitter.random
         asked = retry_after(response, now, self.max_retry_after) if response is not None else None
         if asked is not None:
             return asked

@@ -14,6 +14,7 @@ result, even when it carries an `error` key; only an answer that does not, and v
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -62,9 +63,10 @@ class FutureSpec(Generic[T]):
 
 @dataclass(frozen=True)
 class Again:
-    """Poll again after `delay` seconds."""
+    """Poll again after `delay` seconds (`full_payload`: then without `allow_metadata_only`)."""
 
     delay: float
+    full_payload: bool = False
 
 
 class _TryAgain(BaseModel):
@@ -143,42 +145,73 @@ class Poller(Generic[T]):
     def answered(self, response: httpx.Response) -> T | Again:
         """The result, or when to poll again, from one poll answer; raise when it failed."""
         self.failures = 0
-        status = response.status_code
-        if response.is_success:
-            return self._classify(response, parse_body(response))
-        if status == 408:
-            return Again(0.0)
-        if status == 410:
-            raise FutureExpiredError(response, parse_body(response), self.request_id)
-        if status == 429:
-            return Again(
-                self._retry.delay(min(self.iteration, 6), response, self._clock.now(), self._clock.jitter)
-            )
-        if status >= 500:
-            return Again(poll_delay(self.iteration))
-        raise status_error(response)
-
-    def _classify(self, response: httpx.Response, body: object) -> T | Again:
-        again = _shape(_TryAgain, body)
-        if again is not None:
-            hint = server_delay(again.retry_after_ms, 0.001, MAX_POLL_HINT)
-            return Again(poll_delay(self.iteration) if hint is None else hint)
-        if self.metadata_only and _shape(_Metadata, body) is not None:
+        clock = self._clock
+        step = poll_step(
+            self.spec,
+            self.request_id,
+            self.iteration,
+            response,
+            self._retry,
+            clock.now(),
+            clock.jitter,
+            metadata_only=self.metadata_only,
+        )
+        if isinstance(step, Again) and step.full_payload:
             self.metadata_only = False
-            return Again(0.0)
-        try:
-            return validate(self.spec.result, response)
-        except APIResponseValidationError:
-            failed = _shape(_Failed, body)
-            if failed is None:
-                raise
-        raise RequestFailedError(self.request_id, failed.error, failed.category, response.request)
+        return step
 
     def pause(self, step: Again) -> float:
         """Seconds to sleep before the next poll, never past the deadline."""
         self.iteration += 1
         remaining = self.budget.remaining(httpx.Request("POST", RETRIEVE_PATH))
         return step.delay if remaining is None else min(step.delay, remaining)
+
+
+def poll_step(
+    spec: FutureSpec[T],
+    request_id: str,
+    iteration: int,
+    response: httpx.Response,
+    policy: RetryPolicy,
+    now: float,
+    jitter: Callable[[], float] | random.Random,
+    metadata_only: bool = False,
+) -> T | Again:
+    """The result, or when to poll again, from one poll answer (of `retrieve_future`, or one
+    entry of a batch poll); raise when it failed. `jitter` may also be a `random.Random`."""
+    if isinstance(jitter, random.Random):
+        jitter = jitter.random
+    status = response.status_code
+    if response.is_success:
+        return _classify(spec, request_id, iteration, response, metadata_only)
+    if status == 408:
+        return Again(0.0)
+    if status == 410:
+        raise FutureExpiredError(response, parse_body(response), request_id)
+    if status == 429:
+        return Again(policy.delay(min(iteration, 6), response, now, jitter))
+    if status >= 500:
+        return Again(poll_delay(iteration))
+    raise status_error(response)
+
+
+def _classify(
+    spec: FutureSpec[T], request_id: str, iteration: int, response: httpx.Response, metadata_only: bool
+) -> T | Again:
+    body = parse_body(response)
+    again = _shape(_TryAgain, body)
+    if again is not None:
+        hint = server_delay(again.retry_after_ms, 0.001, MAX_POLL_HINT)
+        return Again(poll_delay(iteration) if hint is None else hint)
+    if metadata_only and _shape(_Metadata, body) is not None:
+        return Again(0.0, full_payload=True)
+    try:
+        return validate(spec.result, response)
+    except APIResponseValidationError:
+        failed = _shape(_Failed, body)
+        if failed is None:
+            raise
+    raise RequestFailedError(request_id, failed.error, failed.category, response.request)
 
 
 def poll_delay(iteration: int) -> float:
