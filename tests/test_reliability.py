@@ -320,6 +320,25 @@ def test_a_trickled_body_ends_at_the_deadline(loopback: Loopback) -> None:
     assert len(loopback.seen) == 1  # the deadline is for the whole call: no attempt after it
 
 
+def test_an_async_trickled_body_ends_at_the_deadline_and_the_cap_holds(loopback: Loopback) -> None:
+    body = json.dumps(SAMPLER).encode()
+    loopback.script(("GET", "/api/v1/samplers/s"), Reply(200, raw=body, chunk_delay=0.05))
+
+    async def run() -> None:
+        async with tinker_client.AsyncTinker(
+            api_key="tml-secret", base_url=loopback.url, deadline=0.5
+        ) as client:
+            with pytest.raises(tinker_client.APITimeoutError, match="deadline"):
+                await client.samplers.get("s")
+            loopback.script(("GET", "/api/v1/samplers/s"), Reply(200, raw=body * 100))
+            with pytest.raises(tinker_client.ResponseTooLargeError):
+                await client.samplers.get("s", options={"max_response_size": 100})
+
+    start = time.monotonic()
+    asyncio.run(run())
+    assert time.monotonic() - start < 2.0 and len(loopback.seen) == 2
+
+
 def test_the_deadline_spans_attempts_and_is_set_per_call(loopback: Loopback) -> None:
     loopback.script(
         ("GET", "/api/v1/samplers/s"), Reply(503, headers={"Retry-After": "30"}), Reply(200, SAMPLER)
