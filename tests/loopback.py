@@ -3,7 +3,10 @@
     server.script(("POST", "/api/v1/save_weights"), Reply(200, {"request_id": "r"}))
 
 Every request is recorded (method, path, query, headers, body) for the test to inspect.
-Answers for a route are taken in order; the last one repeats.
+Answers for a route are taken in order; the last one repeats. Faults: `reset`, `delay`, a
+trickled body (`chunk_delay`), a truncated one (`length` over the bytes sent), any raw bytes
+and headers (bad encodings, huge bodies). `open_connections` counts the sockets held open.
+`FakeTime` is the clock tests give a client to record its pauses.
 """
 
 from __future__ import annotations
@@ -17,6 +20,26 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from tinker_client._clock import Clock
+
+
+class FakeTime(Clock):
+    """Records the sleeps asked for and moves a fake monotonic clock by them (a client's `_clock`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sleeps: list[float] = []
+        self.elapsed = 1000.0
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.elapsed += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+    def monotonic(self) -> float:
+        return self.elapsed
 
 
 @dataclass

@@ -15,33 +15,13 @@ from typing import Any
 import httpx
 import pytest
 import tinker_client
-from tinker_client._clock import Clock
 
-from .loopback import Loopback, Reply
+from .loopback import FakeTime, Loopback, Reply
 
 FUTURE_OK = Reply(200, {"request_id": "req-1", "model_id": "run-1"})
 TRY_AGAIN = Reply(200, {"type": "try_again", "request_id": "req-1", "queue_state": "active"})
 SAVED = Reply(200, {"path": "tinker://run-1/weights/0002", "type": "save_weights"})
 SAMPLER = {"sampler_id": "s", "base_model": "b"}
-
-
-class FakeTime(Clock):
-    """Records the sleeps asked for and advances a fake monotonic clock by them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sleeps: list[float] = []
-        self.elapsed = 1000.0
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.elapsed += seconds
-
-    async def asleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-
-    def monotonic(self) -> float:
-        return self.elapsed
 
 
 def make(loopback: Loopback, **kwargs: Any) -> tuple[tinker_client.Tinker, FakeTime]:
