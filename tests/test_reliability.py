@@ -455,6 +455,47 @@ def test_polls_are_bounded_by_the_deadline(loopback: Loopback) -> None:
     )
 
 
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+ANSWER_KEYS = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["try_again", "save_weights", 1]),
+        "request_id": st.sampled_from(["r", 5]),
+        "queue_state": st.sampled_from(["active", None]),
+        "retry_after_ms": JSON,
+        "error": JSON,
+        "category": st.sampled_from(["user", "server", "other"]),
+        "status": st.sampled_from(["complete_metadata", "pending"]),
+        "response_payload_size": JSON,
+        "path": st.sampled_from(["tinker://run-1/weights/0002", 3]),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.one_of(JSON, ANSWER_KEYS), status=st.sampled_from([200, 200, 200, 400, 408, 410, 429, 500]))
+def test_every_poll_answer_is_a_result_a_pause_or_a_typed_error(body: Any, status: int) -> None:
+    from tinker_client._futures import Again, poll_step
+    from tinker_client._retry import RetryPolicy
+    from tinker_client.resources.weights import _SAVE_RESULT
+
+    request = httpx.Request("POST", "http://api.test/api/v1/retrieve_future")
+    content = json.dumps(body).encode()  # NaN and Infinity included: a hostile server sends them
+    response = httpx.Response(status, content=content, request=request, headers={"retry-after": "nan"})
+    try:
+        step = poll_step(_SAVE_RESULT, "r", 3, response, RetryPolicy(), 0.0, lambda: 0.5, metadata_only=True)
+    except tinker_client.APIError:
+        return
+    if isinstance(step, Again):
+        assert 0.0 <= step.delay <= 10.0
+    else:
+        assert isinstance(step, types.SaveWeightsResponse) and status == 200
+
+
 def test_a_future_without_a_request_id_is_refused_at_once(loopback: Loopback) -> None:
     loopback.script(("POST", "/api/v1/save_weights"), Reply(200, {"request_id": ""}))
     client, _ = make(loopback)
