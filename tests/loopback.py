@@ -3,7 +3,10 @@
     server.script(("POST", "/api/v1/save_weights"), Reply(200, {"request_id": "r"}))
 
 Every request is recorded (method, path, query, headers, body) for the test to inspect.
-Answers for a route are taken in order; the last one repeats.
+Answers for a route are taken in order; the last one repeats. Faults: `reset`, `delay`, a
+trickled body (`chunk_delay`), a truncated one (`length` over the bytes sent), any raw bytes
+and headers (bad encodings, huge bodies). `open_connections` counts the sockets held open.
+`FakeTime` is the clock tests give a client to record its pauses.
 """
 
 from __future__ import annotations
@@ -17,6 +20,26 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from tinker_client._clock import Clock
+
+
+class FakeTime(Clock):
+    """Records the sleeps asked for and moves a fake monotonic clock by them (a client's `_clock`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sleeps: list[float] = []
+        self.elapsed = 1000.0
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.elapsed += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+    def monotonic(self) -> float:
+        return self.elapsed
 
 
 @dataclass
@@ -27,6 +50,8 @@ class Reply:
     raw: bytes | None = None
     delay: float = 0.0
     reset: bool = False
+    chunk_delay: float = 0.0  # sent a byte at a time, this many seconds apart (a trickle)
+    length: int | None = None  # the Content-Length announced (more than sent: a truncated body)
 
 
 @dataclass
@@ -46,6 +71,7 @@ class Loopback:
         self.routes: dict[tuple[str, str], list[Reply]] = {}
         self.seen: list[Seen] = []
         self.closers: list[Any] = []  # called when the test ends (clients it made)
+        self.open_connections = 0  # connections the server holds open right now
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
@@ -75,6 +101,18 @@ def _handler(loopback: Loopback) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
+        def setup(self) -> None:
+            super().setup()
+            with loopback.lock:
+                loopback.open_connections += 1
+
+        def finish(self) -> None:
+            try:
+                super().finish()
+            finally:
+                with loopback.lock:
+                    loopback.open_connections -= 1
+
         def _serve(self) -> None:
             import time
 
@@ -102,9 +140,20 @@ def _handler(loopback: Loopback) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Type", "application/json")
             for key, value in reply.headers.items():
                 self.send_header(key, value)
-            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Content-Length", str(len(payload) if reply.length is None else reply.length))
             self.end_headers()
-            self.wfile.write(payload)
+            if reply.length is not None and reply.length > len(payload):
+                self.close_connection = True
+            try:
+                if not reply.chunk_delay:
+                    self.wfile.write(payload)
+                    return
+                for i in range(len(payload)):
+                    self.wfile.write(payload[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(reply.chunk_delay)
+            except OSError:
+                self.close_connection = True  # the client went away
 
         do_GET = do_POST = do_PUT = do_DELETE = _serve
 

@@ -258,3 +258,37 @@ def test_discriminated_union_members_parse_to_their_class() -> None:
     assert [type(c).__name__ for c in model_input.chunks] == ["EncodedTextChunk", "ImageChunk"]
     with pytest.raises(pydantic.ValidationError):
         types.ModelInput.model_validate({"chunks": [{"type": "video"}]})
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"deadline": -1}, "deadline"),
+        ({"deadline": float("nan")}, "deadline"),
+        ({"max_response_size": 0.5}, "max_response_size"),
+        ({"timeout": -3}, "timeout"),
+        ({"base_url": "ftp://tinker.test"}, "base_url"),
+        ({"base_url": "http://"}, "base_url"),
+        ({"default_headers": {"X-Note": "a\r\nInjected: 1"}}, "X-Note"),
+        ({"default_headers": {"Bad Name": "v"}}, "Bad Name"),
+    ],
+)
+def test_bad_settings_are_refused_at_construction(settings: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        tinker_client.Tinker(api_key="tml-secret", **settings)  # type: ignore[arg-type]
+
+
+def test_bad_per_call_headers_are_refused_before_sending() -> None:
+    client = client_with(never_called)
+    with pytest.raises(ValueError, match="X-Note"):
+        client.samplers.get("s", options={"headers": {"X-Note": "line\nbreak"}})
+
+
+def test_with_options_rebuilds_from_settings_and_shares_the_pool() -> None:
+    client = client_with(lambda r: httpx.Response(200, json={"sampler_id": "s", "base_model": "b"}))
+    other = client.with_options(max_retries=4, deadline=5, default_headers={"X-A": "1"})
+    assert other.settings.retry.max_retries == 4 and other.settings.deadline == 5.0
+    assert other.settings.default_headers == {"X-A": "1"} and client.settings.default_headers == {}
+    assert other._http is client._http and other.samplers is not client.samplers
+    other.close()  # a derived client never closes the shared pool
+    assert client.samplers.get("s").sampler_id == "s"

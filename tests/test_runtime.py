@@ -1,7 +1,7 @@
 """Production behaviour of the generated client on a real loopback server (issue 3).
 
-Sleeping goes through the client's injectable `_sleep`, and the future deadline through its
-`_monotonic` clock, so retry and polling tests record the delays asked for and run fast.
+Time goes through the client's one clock object (`_clock`), so retry and polling tests record
+the delays asked for and run fast.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import httpx
 import pytest
 import tinker_client
 
-from .loopback import Loopback, Reply
+from .loopback import FakeTime, Loopback, Reply
 
 FUTURE_OK = Reply(200, {"request_id": "req-1", "model_id": "run-1"})
 TRY_AGAIN = Reply(200, {"type": "try_again", "request_id": "req-1", "queue_state": "active"})
@@ -24,38 +24,18 @@ SAVED = Reply(200, {"path": "tinker://run-1/weights/0002", "type": "save_weights
 SAMPLER = {"sampler_id": "s", "base_model": "b"}
 
 
-class FakeTime:
-    """Records the sleeps asked for and advances a fake monotonic clock by them."""
-
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-        self.now = 1000.0
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    async def asleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-
-    def monotonic(self) -> float:
-        return self.now
-
-
 def make(loopback: Loopback, **kwargs: Any) -> tuple[tinker_client.Tinker, FakeTime]:
     client = tinker_client.Tinker(api_key="tml-secret", base_url=loopback.url, **kwargs)
     loopback.closers.append(client.close)
     fake = FakeTime()
-    client._sleep = fake.sleep
-    client._monotonic = fake.monotonic
+    client._clock = fake
     return client, fake
 
 
 def make_async(loopback: Loopback, **kwargs: Any) -> tuple[tinker_client.AsyncTinker, FakeTime]:
     client = tinker_client.AsyncTinker(api_key="tml-secret", base_url=loopback.url, **kwargs)
     fake = FakeTime()
-    client._sleep = fake.asleep
-    client._monotonic = fake.monotonic
+    client._clock = fake
     return client, fake
 
 
@@ -146,7 +126,7 @@ def test_max_retries_on_client_per_call_and_with_options(loopback: Loopback) -> 
         client.samplers.get("s", options={"max_retries": 3})
     assert len(loopback.seen) == 1 + 4
     patient = client.with_options(max_retries=1)
-    patient._sleep = client._sleep
+    assert patient._clock is client._clock and patient._http is client._http  # one pool, one clock
     with pytest.raises(tinker_client.InternalServerError):
         patient.samplers.get("s")
     assert len(loopback.seen) == 5 + 2
@@ -214,7 +194,7 @@ def test_future_create_poll_result_sync(loopback: Loopback) -> None:
     assert len(polls) == 5
     assert [p.headers["X-Tinker-Request-Iteration"] for p in polls] == ["0", "1", "2", "3", "4"]
     assert {p.headers["X-Tinker-Request-Type"] for p in polls} == {"SaveWeights"}
-    assert polls[0].json() == {"request_id": "req-1", "allow_metadata_only": False}
+    assert polls[0].json() == {"request_id": "req-1", "allow_metadata_only": True}
 
 
 def test_future_create_poll_result_async(loopback: Loopback) -> None:
@@ -441,7 +421,7 @@ def test_logs_show_method_url_status_attempt_and_delay_but_never_the_key(
     assert f"GET {loopback.url}/api/v1/samplers/s -> 500 (attempt 1)" in text
     assert "-> 200 (attempt 2)" in text
     assert "retrying GET" in text and "after HTTP 500 (attempt 2)" in text
-    assert "tml-secret" not in text and "<redacted>" in text
+    assert "tml-secret" not in text and "[secure]" in text
 
 
 def test_injected_http_client_and_default_headers(loopback: Loopback) -> None:

@@ -13,6 +13,7 @@ from ._endpoint import RequestOptions
 from ._futures import AsyncFuture, Future
 from ._response import RawResponse
 from ._retry import RetryPolicy
+from ._version import __version__
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -22,6 +23,7 @@ from ._errors import (
     AuthenticationError,
     BadRequestError,
     BillingError,
+    ClientClosedError,
     ConflictError,
     FutureExpiredError,
     FutureTimeoutError,
@@ -30,6 +32,7 @@ from ._errors import (
     PermissionDeniedError,
     RateLimitError,
     RequestFailedError,
+    ResponseTooLargeError,
     TinkerError,
     UnprocessableEntityError,
 )
@@ -55,6 +58,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "__version__",
     "APIConnectionError",
     "APIError",
     "APIFuture",
@@ -66,6 +70,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BillingError",
+    "ClientClosedError",
     "ConflictError",
     "DEFAULT_BASE_URL",
     "Future",
@@ -79,6 +84,7 @@ __all__ = [
     "RawResponse",
     "RequestFailedError",
     "RequestOptions",
+    "ResponseTooLargeError",
     "RestClient",
     "RetryPolicy",
     "ServiceClient",

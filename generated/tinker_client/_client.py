@@ -105,6 +105,15 @@ class Tinker(SyncAPIClient):
         http_client: an httpx.Client to send through; the caller closes it.
         archive_retry_delay, archive_max_attempts: while a checkpoint archive is being
             generated (503), wait this many seconds between at most this many attempts.
+        deadline: seconds one call may take, all attempts and reading included; default
+            300 s (None: no deadline). Past it: APITimeoutError.
+        future_deadline: seconds `Future.result()` polls when given no timeout; default
+            3600 s (None: no limit). Past it: FutureTimeoutError.
+        max_response_size: the largest response body read, in bytes; default 512 MiB.
+            Past it: ResponseTooLargeError.
+
+    `close()` (or leaving `with`) does not wait for running calls: they end with
+    ClientClosedError, and so does any later call.
     """
 
     default_base_url = DEFAULT_BASE_URL
@@ -278,6 +287,15 @@ class AsyncTinker(AsyncAPIClient):
         http_client: an httpx.AsyncClient to send through; the caller closes it.
         archive_retry_delay, archive_max_attempts: while a checkpoint archive is being
             generated (503), wait this many seconds between at most this many attempts.
+        deadline: seconds one call may take, all attempts and reading included; default
+            300 s (None: no deadline). Past it: APITimeoutError.
+        future_deadline: seconds `Future.result()` polls when given no timeout; default
+            3600 s (None: no limit). Past it: FutureTimeoutError.
+        max_response_size: the largest response body read, in bytes; default 512 MiB.
+            Past it: ResponseTooLargeError.
+
+    `close()` (or leaving `with`) does not wait for running calls: they end with
+    ClientClosedError, and so does any later call.
     """
 
     default_base_url = DEFAULT_BASE_URL

@@ -15,6 +15,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BillingError",
+    "ClientClosedError",
     "ConflictError",
     "FutureExpiredError",
     "FutureTimeoutError",
@@ -23,6 +24,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestFailedError",
+    "ResponseTooLargeError",
     "TinkerError",
     "UnprocessableEntityError",
 ]
@@ -49,10 +51,25 @@ class APIConnectionError(APIError):
 
 
 class APITimeoutError(APIConnectionError):
-    """The request timed out."""
+    """The request timed out, or the call's deadline passed."""
+
+    def __init__(self, request: httpx.Request, message: str = "Request timed out.") -> None:
+        super().__init__(request, message)
+
+
+class ClientClosedError(APIConnectionError):
+    """The client was closed before or while this call ran; the call was not retried."""
 
     def __init__(self, request: httpx.Request) -> None:
-        super().__init__(request, "Request timed out.")
+        super().__init__(request, "The client has been closed.")
+
+
+class ResponseTooLargeError(APIError):
+    """The response body is larger than the client's `max_response_size`."""
+
+    def __init__(self, request: httpx.Request, limit: int) -> None:
+        super().__init__(f"{request.method} {request.url.path}: response body over {limit} bytes", request)
+        self.limit = limit
 
 
 class APIResponseValidationError(APIError):
@@ -116,11 +133,13 @@ class InternalServerError(APIStatusError):
     """HTTP 5xx."""
 
 
-class RequestFailedError(TinkerError):
+class RequestFailedError(APIError):
     """A long-running operation failed on the server (`category`: user, server or unknown)."""
 
-    def __init__(self, request_id: str, error: str, category: str) -> None:
-        super().__init__(f"request {request_id} failed ({category}): {error}")
+    def __init__(
+        self, request_id: str, error: str, category: str, request: httpx.Request | None = None
+    ) -> None:
+        super().__init__(f"request {request_id} failed ({category}): {error}", request or _poll_request())
         self.request_id = request_id
         self.error = error
         self.category = category
@@ -136,13 +155,19 @@ class FutureExpiredError(APIStatusError):
         self.request_id = request_id
 
 
-class FutureTimeoutError(TinkerError, TimeoutError):
-    """`result(timeout=...)` ran out before the future resolved."""
+class FutureTimeoutError(APITimeoutError, TimeoutError):
+    """The future did not resolve within `result(timeout=...)` (or the future deadline)."""
 
-    def __init__(self, request_id: str, timeout: float) -> None:
-        super().__init__(f"future {request_id} did not resolve within {timeout:g} s")
+    def __init__(self, request_id: str, timeout: float, request: httpx.Request | None = None) -> None:
+        super().__init__(
+            request or _poll_request(), f"future {request_id} did not resolve within {timeout:g} s"
+        )
         self.request_id = request_id
         self.timeout = timeout
+
+
+def _poll_request() -> httpx.Request:
+    return httpx.Request("POST", "/api/v1/retrieve_future")
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import contextvars
-import email.utils
+import copy
 import functools
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
@@ -13,6 +12,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from ._errors import APIResponseValidationError, parse_body, status_error
+from ._retry import http_date
 
 if TYPE_CHECKING:
     from ._endpoint import Endpoint
@@ -20,42 +20,42 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 P = ParamSpec("P")
 
-__all__ = ["RawResponse", "parse_response", "raw_requested", "to_async_raw", "to_raw"]
-
-# Set while a `with_raw_response` method runs: the client then answers RawResponse.
-_RAW = contextvars.ContextVar("tinker_client_raw", default=False)
-
-
-def raw_requested() -> bool:
-    return _RAW.get()
+__all__ = ["RawResponse", "parse_response", "to_async_raw", "to_raw"]
 
 
 def to_raw(method: Callable[P, T]) -> Callable[P, RawResponse[T]]:
-    """`method`, answering `RawResponse[T]` (status, headers, `.parse()` → T)."""
+    """`method` of a resource, answering `RawResponse[T]` (status, headers, `.parse()` → T).
+
+    The raw variant calls the same method on a copy of the resource whose client answers
+    raw responses: nothing travels implicitly.
+    """
+    bound = _raw_bound(method)
 
     @functools.wraps(method)
     def raw(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
-        token = _RAW.set(True)
-        try:
-            return cast("RawResponse[T]", method(*args, **kwargs))
-        finally:
-            _RAW.reset(token)
+        return cast("RawResponse[T]", bound(*args, **kwargs))
 
     return raw
 
 
 def to_async_raw(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[T]]]:
-    """The async `method`, answering `RawResponse[T]`."""
+    """The async `method` of a resource, answering `RawResponse[T]`."""
+    bound = _raw_bound(method)
 
     @functools.wraps(method)
     async def raw(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
-        token = _RAW.set(True)
-        try:
-            return cast("RawResponse[T]", await method(*args, **kwargs))
-        finally:
-            _RAW.reset(token)
+        return cast("RawResponse[T]", await bound(*args, **kwargs))
 
     return raw
+
+
+def _raw_bound(method: Callable[..., Any]) -> Callable[..., Any]:
+    resource = getattr(method, "__self__", None)
+    if resource is None or not hasattr(resource, "_client"):
+        raise TypeError("to_raw wraps a method of a resource")
+    view = copy.copy(resource)
+    view._client = resource._client.raw_view()
+    return cast("Callable[..., Any]", getattr(view, method.__name__))
 
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -88,21 +88,15 @@ def _from_redirect(endpoint: Endpoint[T], response: httpx.Response) -> T:
     location = response.headers.get("location")
     if not location:
         raise APIResponseValidationError(response, parse_body(response), "redirect without a Location header")
-    expires = _http_date(response.headers.get("expires"))
+    expires = http_date(response.headers.get("expires"))
     if expires is None:
         expires = datetime.now(timezone.utc) + timedelta(seconds=redirect.default_expiry_seconds)
     values: dict[str, Any] = {redirect.url_field: location, redirect.expires_field: expires}
     model: Any = endpoint.response
-    return cast(T, model.model_validate(values))
-
-
-def _http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
     try:
-        return email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
+        return cast(T, model.model_validate(values))
+    except ValidationError as exc:
+        raise APIResponseValidationError(response, parse_body(response), str(exc)) from None
 
 
 class RawResponse(Generic[T]):

@@ -1,3 +1,3 @@
-"""The package's version, written in this one place."""
+"""The version of this client package: the one place it is written."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -13,7 +13,9 @@ from typing import Any, Generic, Literal, TypedDict, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
+
+from ._http import check_headers
 
 T = TypeVar("T")
 
@@ -29,9 +31,14 @@ class RequestOptions(TypedDict, total=False):
     max_retries: retries of this call (0 turns retrying off).
     idempotency_key: sent as X-Idempotency-Key by every attempt of a non-GET call.
     headers: extra headers for this call.
+    deadline: seconds the whole call may take, all attempts and reading included (None: no
+        deadline); for a future, also how long `result()` polls when given no timeout.
+    max_response_size: the largest response body accepted, in bytes.
     """
 
     timeout: float | httpx.Timeout | None
+    deadline: float | None
+    max_response_size: int
     max_retries: int
     idempotency_key: str
     headers: Mapping[str, str]
@@ -48,11 +55,11 @@ class Redirect:
 
 @dataclass(frozen=True)
 class Param:
-    """A path or query parameter: `name` is the Python argument, `wire` the name sent."""
+    """A path, query or header parameter: `name` is the Python argument, `wire` the name sent."""
 
     name: str
     wire: str
-    location: Literal["path", "query"]
+    location: Literal["path", "query", "header"]
     kind: ParamKind
     choices: tuple[object, ...] = ()
     multi_segment: bool = False
@@ -60,7 +67,11 @@ class Param:
 
 @dataclass(frozen=True)
 class Endpoint(Generic[T]):
-    """One operation: HTTP method, path template, parameters, body model and result type."""
+    """One operation: HTTP method, path template, parameters, body model and result type.
+
+    deprecated: why the operation is deprecated and what replaces it; calling it then warns
+    (DeprecationWarning, once per operation and process).
+    """
 
     method: str
     path: str
@@ -69,6 +80,7 @@ class Endpoint(Generic[T]):
     body: type[BaseModel] | None = None
     keep_null: tuple[str, ...] = ()
     redirect: Redirect | None = None
+    deprecated: str | None = None
     wire_params: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -83,6 +95,7 @@ class Prepared:
     path: str
     query: dict[str, str]
     content: bytes | None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def prepare(endpoint: Endpoint[Any], args: Mapping[str, object]) -> Prepared:
@@ -93,12 +106,15 @@ def prepare(endpoint: Endpoint[Any], args: Mapping[str, object]) -> Prepared:
     """
     path = endpoint.path
     query: dict[str, str] = {}
+    headers: dict[str, str] = {}
     for param in endpoint.params:
         value = args.get(param.wire)
         if param.location == "path":
             path = path.replace("{" + param.wire + "}", _path_value(param, value))
         elif value is not None:
-            query[param.wire] = _checked(param, value)
+            (headers if param.location == "header" else query)[param.wire] = _checked(param, value)
+    if headers:
+        check_headers(headers)
     content = None
     if endpoint.body is not None:
         values = {
@@ -107,21 +123,45 @@ def prepare(endpoint: Endpoint[Any], args: Mapping[str, object]) -> Prepared:
             if key not in endpoint.wire_params and (value is not None or key in endpoint.keep_null)
         }
         content = encode_body(endpoint.body.model_validate(values), endpoint.keep_null)
-    return Prepared(endpoint.method, path, query, content)
+    return Prepared(endpoint.method, path, query, content, headers)
 
 
 def encode_body(model: BaseModel, keep_null: tuple[str, ...] = ()) -> bytes:
-    """JSON of `model`: defaults included, None left out except for `keep_null` keys.
+    """JSON of `model`: defaults included; None left out only where the model itself defaults
+    a field to None (and it is not in `keep_null`). Null values of open keys (extra keys of a
+    model, entries of a dict) are sent as they are.
 
     Serialized straight to bytes (no intermediate str): a large body is copied once.
     """
-    serializer = type(model).__pydantic_serializer__
-    if not keep_null:
-        return serializer.to_json(model, by_alias=True, exclude_none=True)
-    data = model.model_dump(mode="json", by_alias=True, exclude_none=True)
-    for key in keep_null:
-        data.setdefault(key, None)
-    return serializer.to_json(type(model).model_validate(data), by_alias=True)
+    exclude = _unset_nones(model, frozenset(keep_null))
+    return type(model).__pydantic_serializer__.to_json(model, by_alias=True, exclude=exclude or None)
+
+
+def _unset_nones(model: BaseModel, keep: frozenset[str] = frozenset()) -> dict[Any, Any]:
+    """pydantic's `exclude` for the fields under `model` that are None by their default."""
+    exclude: dict[Any, Any] = {}
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        if value is None:
+            if not info.is_required() and info.default is None and name not in keep:
+                exclude[name] = True
+            continue
+        inner = _nested(value)
+        if inner:
+            exclude[name] = inner
+    return exclude
+
+
+def _nested(value: object) -> dict[Any, Any]:
+    if isinstance(value, BaseModel):
+        root = getattr(value, "root", None) if isinstance(value, RootModel) else None
+        return _nested(root) if root is not None else _unset_nones(value)
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (BaseModel, list, tuple, dict)):
+        found = {i: inner for i, item in enumerate(value) if (inner := _nested(item))}
+        return found
+    if isinstance(value, dict) and value:
+        return {k: inner for k, item in value.items() if (inner := _nested(item))}
+    return {}
 
 
 def _path_value(param: Param, value: object) -> str:
@@ -129,6 +169,9 @@ def _path_value(param: Param, value: object) -> str:
     if not text:
         raise ValueError(f"{param.name} must not be empty")
     if not param.multi_segment:
+        if text in (".", ".."):
+            # A dot segment would be resolved away by URL normalisation: another endpoint.
+            raise ValueError(f"{param.name} must not be {text!r}")
         return quote(text, safe=":@")
     segments = text.split("/")
     for segment in segments:

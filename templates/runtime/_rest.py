@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import weakref
-from collections.abc import Callable, Generator
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec, TypeVar
 
@@ -77,27 +78,103 @@ class Submitter:
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix="tinker-rest")
 
     def submit(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> APIFuture[T]:
-        return APIFuture(self._pool.submit(fn, *args, **kwargs))
+        try:
+            return APIFuture(self._pool.submit(fn, *args, **kwargs))
+        except RuntimeError:  # shut down: run it here, where the closed client refuses it
+            future: concurrent.futures.Future[T] = concurrent.futures.Future()
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except Exception as exc:
+                future.set_exception(exc)
+            return APIFuture(future)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
 
 
-class PerLoop(Generic[T]):
-    """One object per running event loop (an httpx.AsyncClient belongs to one loop)."""
+class PerLoop:
+    """One async client per running event loop (an httpx.AsyncClient belongs to one loop).
 
-    def __init__(self, factory: Callable[[], T]) -> None:
+    Each client is closed inside its own loop when that loop shuts down (`asyncio.run` closes
+    the loop's async generators, and a small one here holds the client's closing); `close()`
+    closes the clients of loops that are still alive. No connection outlives either.
+    """
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
         self._factory = factory
-        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, T] = weakref.WeakKeyDictionary()
+        self._by_loop: dict[asyncio.AbstractEventLoop, Any] = {}
+        self._keepers: dict[asyncio.AbstractEventLoop, Any] = {}  # held: the loop tracks them weakly
+        self._lock = threading.Lock()
+        self._closed = False
 
-    def get(self) -> T:
+    def get(self) -> Any:
         loop = asyncio.get_running_loop()
-        if loop not in self._by_loop:
-            self._by_loop[loop] = self._factory()
-        return self._by_loop[loop]
+        with self._lock:
+            client = self._by_loop.get(loop)
+            if client is None:
+                client = self._factory()
+                if self._closed:
+                    client._life.close()  # its calls raise ClientClosedError; it holds no socket
+                else:
+                    self._by_loop[loop] = client
+                    self._keepers[loop] = _tie_to_loop(client, self._forget(loop))
+            return client
 
-    def values(self) -> list[T]:
-        return list(self._by_loop.values())
+    def _forget(self, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+        def forget() -> None:
+            with self._lock:
+                self._by_loop.pop(loop, None)
+                self._keepers.pop(loop, None)
+
+        return forget
+
+    async def aclose_current(self) -> None:
+        """Close the running loop's client, if there is one."""
+        with self._lock:
+            client = self._by_loop.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.close()
+
+    def close(self) -> None:
+        """Close every client whose loop is still alive; later `get()`s give closed clients."""
+        with self._lock:
+            self._closed = True
+            alive, self._by_loop = list(self._by_loop.items()), {}
+        for loop, client in alive:
+            _close_on(loop, client)
+
+
+async def _keeper(client: Any, forget: Callable[[], None]) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        forget()
+        await client.close()
+
+
+def _tie_to_loop(client: Any, forget: Callable[[], None]) -> Any:
+    """Start an async generator that closes `client` when the running loop shuts it down."""
+    keeper = _keeper(client, forget)
+    step: Any = keeper.__anext__()
+    with contextlib.suppress(StopIteration):
+        step.send(None)  # runs to the first yield: the loop now tracks (and will close) it
+    return keeper
+
+
+def _close_on(loop: asyncio.AbstractEventLoop, client: Any) -> None:
+    """Close `client` in its own `loop`, from outside that loop."""
+    if loop.is_closed():
+        return  # closed by the loop's shutdown already
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if loop is running:
+        loop.create_task(client.close())  # inside this loop: finishes at its next await
+    elif loop.is_running():
+        asyncio.run_coroutine_threadsafe(client.close(), loop).result(timeout=10)
+    else:
+        loop.run_until_complete(client.close())
 
 
 class RestClientBase:
@@ -105,6 +182,8 @@ class RestClientBase:
 
     Arguments (keyword-only): the same as `Tinker`'s (api_key, base_url, timeout,
     max_retries, default_headers), plus `max_workers`, the calls that may run at once.
+    `close()` waits for running calls, then closes every connection; later calls raise
+    ClientClosedError.
     """
 
     _client_class: Any
@@ -113,20 +192,22 @@ class RestClientBase:
     def __init__(self, *, max_workers: int = 4, **settings: Any) -> None:
         self.client = self._client_class(**settings)
         self._settings = settings
-        self._async_clients: PerLoop[Any] = PerLoop(lambda: self._async_client_class(**settings))
+        self._async_clients = PerLoop(lambda: self._async_client_class(**settings))
         self._submitter = Submitter(max_workers)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.client.base_url!r})"
 
     def close(self) -> None:
-        """Wait for running calls, then close the blocking client's connections."""
+        """Wait for running calls, then close every connection (blocking and async)."""
         self._submitter.shutdown()
         self.client.close()
+        self._async_clients.close()
 
     async def aclose(self) -> None:
-        """Close the async client of the running event loop."""
-        await self._async_clients.get().close()
+        """`close()` for async code: the running loop's client is closed in this loop."""
+        await self._async_clients.aclose_current()
+        await asyncio.get_running_loop().run_in_executor(None, self.close)
 
     def __enter__(self: _R) -> _R:
         return self
