@@ -127,12 +127,14 @@ class _Builder:
             for prop, prop_schema in schema["properties"].items():
                 where = pointer_join(pointer, "properties", prop)
                 default = prop_schema.get("default")
+                # a required discriminator with a default is filled in by the model (models.py)
+                needed = prop in required and not ("const" in prop_schema and default == prop_schema["const"])
                 fields.append(
                     ModelField(
                         name=prop,
                         annotation=self.annotation(prop_schema, where),
-                        required=prop in required,
-                        default=None if prop in required or default is None else Value.of(default),
+                        required=needed,
+                        default=None if needed or default is None else Value.of(default),
                         line=self.spec.line(where),
                     )
                 )
@@ -548,6 +550,8 @@ class _Builder:
     def rest_method(self, where: str, name: str, op: Operation, from_path: bool) -> RestMethod | None:
         params = [RestParam(p.name, p.annotation, p.default) for p in op.params]
         params += [RestParam(f.name, f.annotation, f.default) for f in (op.body.arguments if op.body else ())]
+        # `builtins.list` guards a resource's own `list` method; RestClient has none
+        params = [RestParam(p.name, p.annotation.replace("builtins.", ""), p.default) for p in params]
         arguments = [(p.name, str(p.name)) for p in params]
         summary = op.summary
         if from_path:

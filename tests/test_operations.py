@@ -1,7 +1,8 @@
 """Every operation, on Tinker and AsyncTinker: the request on the wire and the parsed result.
 
-The expected method, path, query and JSON body of each case come from api-facts.md
-(sections 2 to 4); `httpx.MockTransport` captures what the client sends.
+The expected method, path, query and JSON body of each case come from the wire facts of
+spec/README.md (the endpoints read from the SDK 0.38.0: tests/cases_sdk38.py);
+`httpx.MockTransport` captures what the client sends.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pytest
 import tinker_client
 from pydantic import RootModel
 from tinker_client import types
+
+from .cases_sdk38 import SDK38_CASES
 
 FUTURE = {"request_id": "req-1", "model_id": "s:train:0"}
 CHECKPOINT = {
@@ -440,6 +443,7 @@ CASES = [
         query={"event_type": "all", "day": "2025-01-15"},
     ),
 ]
+CASES += [Case(**fields) for fields in SDK38_CASES]
 
 
 def test_every_operation_has_a_case() -> None:
@@ -458,6 +462,7 @@ def test_every_operation_has_a_case() -> None:
         "sessions",
         "samplers",
         "audit",
+        "account",
     ):
         obj = getattr(client, resource)
         declared |= {
@@ -466,7 +471,7 @@ def test_every_operation_has_a_case() -> None:
             if not name.startswith("_") and not name.endswith("_all")  # page iterators: test_runtime
         }
     assert declared == {case.call for case in CASES}
-    assert len(CASES) == 32
+    assert len(CASES) == 49
 
 
 def _transport(case: Case, seen: list[httpx.Request]) -> httpx.MockTransport:

@@ -16,14 +16,30 @@ from ._rest import APIFuture, RestClientBase, parse_tinker_path
 
 if TYPE_CHECKING:
     from .types import (
+        AccessibleSearchOwner,
+        ActiveSessionStatusQuery,
         AuditLogResponse,
+        BillingUsageResponse,
+        CancelledSessionStatusQuery,
         CheckpointArchiveUrlResponse,
         CheckpointsListResponse,
+        ClientFinishedSessionStatusQuery,
+        CopyWeightsResponse,
+        CurrentCheckpointStorageUsageResponse,
+        ExternalWeightsUrlsResponse,
+        FailedSessionStatusQuery,
         GetSamplerResponse,
+        GetServerCapabilitiesResponse,
         GetSessionResponse,
         ListSessionsResponse,
+        OwnSearchOwner,
+        SelfApiKeyResponse,
+        SessionSearchCursor,
+        SessionSearchResponse,
+        SessionTraceExportResponse,
         TrainingRun,
         TrainingRunsResponse,
+        UserSearchOwner,
         WeightsInfoResponse,
     )
 
@@ -41,6 +57,69 @@ class RestClient(RestClientBase):
     _client_class = Tinker
     _async_client_class = AsyncTinker
     client: Tinker
+
+    def get_server_capabilities(
+        self,
+    ) -> APIFuture[GetServerCapabilitiesResponse]:
+        """Retrieve the supported models and server capabilities.
+
+        Returns a future: .result(timeout=None) blocks, and `await future` works in
+        async code. get_server_capabilities_async is the coroutine variant.
+        """
+        return self._submitter.submit(
+            self.client.service.get_server_capabilities,
+        )
+
+    async def get_server_capabilities_async(
+        self,
+    ) -> GetServerCapabilitiesResponse:
+        """The coroutine variant of `get_server_capabilities`."""
+        client: AsyncTinker = self._async_clients.get()
+        return await client.service.get_server_capabilities()
+
+    def copy_weights(
+        self,
+        source_path: str,
+        destination_project_id: str | None = None,
+        ttl_seconds: int | None = None,
+        weights_access_token: str | None = None,
+        session_id: str | None = None,
+        model_seq_id: int | None = None,
+    ) -> APIFuture[CopyWeightsResponse]:
+        """Copy a checkpoint into a project, sharing its storage.
+
+        Returns a future: .result(timeout=None) blocks, and `await future` works in
+        async code. copy_weights_async is the coroutine variant.
+        """
+        return self._submitter.submit(
+            self.client.weights.copy,
+            source_path=source_path,
+            destination_project_id=destination_project_id,
+            ttl_seconds=ttl_seconds,
+            weights_access_token=weights_access_token,
+            session_id=session_id,
+            model_seq_id=model_seq_id,
+        )
+
+    async def copy_weights_async(
+        self,
+        source_path: str,
+        destination_project_id: str | None = None,
+        ttl_seconds: int | None = None,
+        weights_access_token: str | None = None,
+        session_id: str | None = None,
+        model_seq_id: int | None = None,
+    ) -> CopyWeightsResponse:
+        """The coroutine variant of `copy_weights`."""
+        client: AsyncTinker = self._async_clients.get()
+        return await client.weights.copy(
+            source_path=source_path,
+            destination_project_id=destination_project_id,
+            ttl_seconds=ttl_seconds,
+            weights_access_token=weights_access_token,
+            session_id=session_id,
+            model_seq_id=model_seq_id,
+        )
 
     def list_checkpoints(
         self,
@@ -178,6 +257,36 @@ class RestClient(RestClientBase):
         parsed = parse_tinker_path(tinker_path)
         client: AsyncTinker = self._async_clients.get()
         return await client.weights.get_checkpoint_archive_url(
+            training_run_id=parsed.training_run_id,
+            checkpoint_id=parsed.checkpoint_id,
+        )
+
+    def get_external_weights_urls(
+        self,
+        tinker_path: str,
+    ) -> APIFuture[ExternalWeightsUrlsResponse]:
+        """Get signed download URLs, one per file, of an external weights checkpoint. The
+        checkpoint is given as a tinker path:
+        tinker://<training_run_id>/<weights|sampler_weights|external_weights>/<name>.
+
+        Returns a future: .result(timeout=None) blocks, and `await future` works in
+        async code. get_external_weights_urls_async is the coroutine variant.
+        """
+        parsed = parse_tinker_path(tinker_path)
+        return self._submitter.submit(
+            self.client.weights.get_external_urls,
+            training_run_id=parsed.training_run_id,
+            checkpoint_id=parsed.checkpoint_id,
+        )
+
+    async def get_external_weights_urls_async(
+        self,
+        tinker_path: str,
+    ) -> ExternalWeightsUrlsResponse:
+        """The coroutine variant of `get_external_weights_urls`."""
+        parsed = parse_tinker_path(tinker_path)
+        client: AsyncTinker = self._async_clients.get()
+        return await client.weights.get_external_urls(
             training_run_id=parsed.training_run_id,
             checkpoint_id=parsed.checkpoint_id,
         )
@@ -572,6 +681,98 @@ class RestClient(RestClientBase):
             project_id=project_id,
         )
 
+    def export_session_trace(
+        self,
+        session_id: str,
+    ) -> APIFuture[SessionTraceExportResponse]:
+        """Start or poll the export of a session's trace (Perfetto .pftrace).
+
+        Returns a future: .result(timeout=None) blocks, and `await future` works in
+        async code. export_session_trace_async is the coroutine variant.
+        """
+        return self._submitter.submit(
+            self.client.sessions.get_trace_export,
+            session_id=session_id,
+        )
+
+    async def export_session_trace_async(
+        self,
+        session_id: str,
+    ) -> SessionTraceExportResponse:
+        """The coroutine variant of `export_session_trace`."""
+        client: AsyncTinker = self._async_clients.get()
+        return await client.sessions.get_trace_export(
+            session_id=session_id,
+        )
+
+    def search_sessions(
+        self,
+        session_id: str | None = None,
+        project_ids: list[str] | None = None,
+        user_metadata: dict[str, str] | None = None,
+        display_name: str | None = None,
+        owner: OwnSearchOwner | AccessibleSearchOwner | UserSearchOwner | None = None,
+        statuses: (
+            list[
+                ActiveSessionStatusQuery
+                | CancelledSessionStatusQuery
+                | FailedSessionStatusQuery
+                | ClientFinishedSessionStatusQuery
+            ]
+            | None
+        ) = None,
+        limit: int = 50,
+        cursor: SessionSearchCursor | None = None,
+    ) -> APIFuture[SessionSearchResponse]:
+        """Search sessions (experimental), newest first.
+
+        Returns a future: .result(timeout=None) blocks, and `await future` works in
+        async code. search_sessions_async is the coroutine variant.
+        """
+        return self._submitter.submit(
+            self.client.sessions.search,
+            session_id=session_id,
+            project_ids=project_ids,
+            user_metadata=user_metadata,
+            display_name=display_name,
+            owner=owner,
+            statuses=statuses,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    async def search_sessions_async(
+        self,
+        session_id: str | None = None,
+        project_ids: list[str] | None = None,
+        user_metadata: dict[str, str] | None = None,
+        display_name: str | None = None,
+        owner: OwnSearchOwner | AccessibleSearchOwner | UserSearchOwner | None = None,
+        statuses: (
+            list[
+                ActiveSessionStatusQuery
+                | CancelledSessionStatusQuery
+                | FailedSessionStatusQuery
+                | ClientFinishedSessionStatusQuery
+            ]
+            | None
+        ) = None,
+        limit: int = 50,
+        cursor: SessionSearchCursor | None = None,
+    ) -> SessionSearchResponse:
+        """The coroutine variant of `search_sessions`."""
+        client: AsyncTinker = self._async_clients.get()
+        return await client.sessions.search(
+            session_id=session_id,
+            project_ids=project_ids,
+            user_metadata=user_metadata,
+            display_name=display_name,
+            owner=owner,
+            statuses=statuses,
+            limit=limit,
+            cursor=cursor,
+        )
+
     def get_sampler(
         self,
         sampler_id: str,
@@ -622,6 +823,77 @@ class RestClient(RestClientBase):
         return await client.audit.get_log(
             event_type=event_type,
             day=day,
+        )
+
+    def whoami(
+        self,
+    ) -> APIFuture[SelfApiKeyResponse]:
+        """Verify the API key sent in X-API-Key and return its public metadata.
+
+        Returns a future: .result(timeout=None) blocks, and `await future` works in
+        async code. whoami_async is the coroutine variant.
+        """
+        return self._submitter.submit(
+            self.client.account.whoami,
+        )
+
+    async def whoami_async(
+        self,
+    ) -> SelfApiKeyResponse:
+        """The coroutine variant of `whoami`."""
+        client: AsyncTinker = self._async_clients.get()
+        return await client.account.whoami()
+
+    def get_billing_usage(
+        self,
+        starting_on: str,
+        ending_before: str,
+    ) -> APIFuture[BillingUsageResponse]:
+        """List hourly billing usage events of a time window.
+
+        Returns a future: .result(timeout=None) blocks, and `await future` works in
+        async code. get_billing_usage_async is the coroutine variant.
+        """
+        return self._submitter.submit(
+            self.client.account.list_usage_events,
+            starting_on=starting_on,
+            ending_before=ending_before,
+        )
+
+    async def get_billing_usage_async(
+        self,
+        starting_on: str,
+        ending_before: str,
+    ) -> BillingUsageResponse:
+        """The coroutine variant of `get_billing_usage`."""
+        client: AsyncTinker = self._async_clients.get()
+        return await client.account.list_usage_events(
+            starting_on=starting_on,
+            ending_before=ending_before,
+        )
+
+    def get_current_checkpoint_storage_usage(
+        self,
+        project_id: str | None = None,
+    ) -> APIFuture[CurrentCheckpointStorageUsageResponse]:
+        """Get the current checkpoint storage of the organization, by project and owner.
+
+        Returns a future: .result(timeout=None) blocks, and `await future` works in
+        async code. get_current_checkpoint_storage_usage_async is the coroutine variant.
+        """
+        return self._submitter.submit(
+            self.client.account.get_checkpoint_storage,
+            project_id=project_id,
+        )
+
+    async def get_current_checkpoint_storage_usage_async(
+        self,
+        project_id: str | None = None,
+    ) -> CurrentCheckpointStorageUsageResponse:
+        """The coroutine variant of `get_current_checkpoint_storage_usage`."""
+        client: AsyncTinker = self._async_clients.get()
+        return await client.account.get_checkpoint_storage(
+            project_id=project_id,
         )
 
 

@@ -102,7 +102,12 @@ class Models(SyncResource):
         model_id: str,
         options: RequestOptions | None = None,
     ) -> Future[UnloadModelResponse]:
-        """Unload the model weights and end the user's session."""
+        """Unload the model weights and end the user's session.
+
+        The future yields the unloaded model's id. Deprecated: the official Python SDK
+        no longer calls this endpoint (since 0.38.0); end the session with
+        sessions.finish instead.
+        """
         return self._client.start_future(
             _UNLOAD,
             _UNLOAD_RESULT,
@@ -175,7 +180,12 @@ class AsyncModels(AsyncResource):
         model_id: str,
         options: RequestOptions | None = None,
     ) -> AsyncFuture[UnloadModelResponse]:
-        """Unload the model weights and end the user's session."""
+        """Unload the model weights and end the user's session.
+
+        The future yields the unloaded model's id. Deprecated: the official Python SDK
+        no longer calls this endpoint (since 0.38.0); end the session with
+        sessions.finish instead.
+        """
         return await self._client.start_future(
             _UNLOAD,
             _UNLOAD_RESULT,

@@ -62,7 +62,13 @@ class Training(SyncResource):
         seq_id: int | None = None,
         options: RequestOptions | None = None,
     ) -> Future[ForwardBackwardOutput]:
-        """Run a forward pass and compute the loss without gradients."""
+        """Run a forward pass and compute the loss without gradients.
+
+        The future yields the loss function outputs, as forward_backward does, without
+        accumulating gradients. Deprecated: the official Python SDK stopped calling this
+        endpoint in 0.25.0; it runs forward-only passes through forward_backward (its
+        protobuf form with forward_only set) instead.
+        """
         return self._client.start_future(
             _FORWARD,
             _FORWARD_RESULT,
@@ -138,7 +144,13 @@ class AsyncTraining(AsyncResource):
         seq_id: int | None = None,
         options: RequestOptions | None = None,
     ) -> AsyncFuture[ForwardBackwardOutput]:
-        """Run a forward pass and compute the loss without gradients."""
+        """Run a forward pass and compute the loss without gradients.
+
+        The future yields the loss function outputs, as forward_backward does, without
+        accumulating gradients. Deprecated: the official Python SDK stopped calling this
+        endpoint in 0.25.0; it runs forward-only passes through forward_backward (its
+        protobuf form with forward_only set) instead.
+        """
         return await self._client.start_future(
             _FORWARD,
             _FORWARD_RESULT,
