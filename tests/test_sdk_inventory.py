@@ -78,6 +78,11 @@ def _response_name(op: dict[str, Any]) -> str | None:
     return None
 
 
+def _nullable(prop: dict[str, Any]) -> bool:
+    types = prop.get("type", [])
+    return "null" in (types if isinstance(types, list) else [types]) or {"type": "null"} in prop.get("anyOf", [])
+
+
 def _ids(rows: list[dict[str, Any]]) -> list[str]:
     return [f"{r['method']} {r['path']}" for r in rows]
 
@@ -121,7 +126,7 @@ def test_request_bodies_take_every_sdk_field(row: dict[str, Any]) -> None:
     for field, fact in row["body_fields"].items():
         prop = properties[field]
         if not fact["required"] and fact.get("default") is None and "const" not in prop:
-            assert "null" in json.dumps(prop), f"{field}: the SDK's optional field must accept null"
+            assert _nullable(prop), f"{field}: the SDK's optional field must accept null"
 
 
 def test_response_names_follow_the_sdk() -> None:
@@ -181,3 +186,15 @@ def test_deprecated_endpoints_say_what_replaces_them() -> None:
         paragraphs = op["description"].split("\n\n")
         assert paragraphs[-1].startswith("Deprecated: "), op["operationId"]
         assert "instead" in paragraphs[-1]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the generator of this branch refuses header parameters; the lead adds the header after merging",
+)
+def test_copy_weights_declares_the_access_token_header() -> None:
+    row = next(r for r in ENDPOINTS["items"] if r["path"] == "/api/v1/copy_weights")
+    assert any(h.startswith("X-Tinker-Weights-Access-Token") for h in row["headers"])
+    op = _operations()[("POST", "/api/v1/copy_weights")]
+    headers = {_resolve(p)["name"] for p in op.get("parameters", []) if _resolve(p)["in"] == "header"}
+    assert "X-Tinker-Weights-Access-Token" in headers
