@@ -126,7 +126,19 @@ def _keep_extras(schema: Any) -> Any:
         result = {key: _keep_extras(value) for key, value in schema.items()}
         if result.get("type") == "object" and "properties" in result:
             result.setdefault("additionalProperties", True)
+            _default_required_literals(result)
         return result
     if isinstance(schema, list):
         return [_keep_extras(item) for item in schema]
     return schema
+
+
+def _default_required_literals(schema: dict[str, Any]) -> None:
+    """A required discriminator with a default (`type: {const: x, default: x}`) keeps its
+    default in the model: the wire must carry it, the caller need not write it."""
+    properties, required = schema["properties"], schema.get("required")
+    if isinstance(properties, Mapping) and isinstance(required, list):
+        schema["required"] = [
+            name for name in required
+            if not (isinstance(p := properties.get(name), Mapping) and "const" in p and p.get("default") == p["const"])
+        ]

@@ -1,7 +1,8 @@
 """Every operation, on Tinker and AsyncTinker: the request on the wire and the parsed result.
 
-The expected method, path, query and JSON body of each case come from api-facts.md
-(sections 2 to 4); `httpx.MockTransport` captures what the client sends.
+The expected method, path, query and JSON body of each case come from the wire facts of
+spec/README.md (the endpoints read from the SDK 0.38.0: tests/cases_sdk38.py);
+`httpx.MockTransport` captures what the client sends.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import pytest
 import tinker_client
 from pydantic import RootModel
 from tinker_client import types
+
+from .cases_sdk38 import SDK38_CASES
+from .loopback import Loopback, Reply
 
 FUTURE = {"request_id": "req-1", "model_id": "s:train:0"}
 CHECKPOINT = {
@@ -440,6 +444,7 @@ CASES = [
         query={"event_type": "all", "day": "2025-01-15"},
     ),
 ]
+CASES += [Case(**fields) for fields in SDK38_CASES]
 
 
 def test_every_operation_has_a_case() -> None:
@@ -458,6 +463,7 @@ def test_every_operation_has_a_case() -> None:
         "sessions",
         "samplers",
         "audit",
+        "account",
     ):
         obj = getattr(client, resource)
         declared |= {
@@ -466,7 +472,7 @@ def test_every_operation_has_a_case() -> None:
             if not name.startswith("_") and not name.endswith("_all")  # page iterators: test_runtime
         }
     assert declared == {case.call for case in CASES}
-    assert len(CASES) == 32
+    assert len(CASES) == 49
 
 
 def _transport(case: Case, seen: list[httpx.Request]) -> httpx.MockTransport:
@@ -532,3 +538,49 @@ def test_async(case: Case) -> None:
     assert len(seen) == 1
     _check_request(case, seen[0])
     _check_result(case, result)
+
+
+# The long-running operations read from the SDK 0.38.0, through to their results on a real server.
+LONG_RUNNING = [
+    (
+        "weights.save_external",
+        "/api/v1/save_weights_external",
+        {"model_id": "m", "path": "hf", "ttl_seconds": 7200},
+        "SaveWeightsExternal",
+        {"path": "tinker://run-1/external_weights/hf", "size_bytes": 4096, "type": "save_weights_external"},
+        types.SaveWeightsExternalResponseInternal,
+    ),
+    (
+        "service.create_custom_loss",
+        "/api/v1/create_custom_loss",
+        next(c["kwargs"] for c in SDK38_CASES if c["call"] == "service.create_custom_loss"),
+        "CreateCustomLoss",
+        {"loss_id": "loss-1", "type": "create_custom_loss"},
+        types.CreateCustomLossResponse,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", LONG_RUNNING, ids=[c[0] for c in LONG_RUNNING])
+@pytest.mark.parametrize("style", ["sync", "async"])
+def test_new_futures_resolve_to_their_result(case: Any, style: str, loopback: Loopback) -> None:
+    call, path, kwargs, request_type, answer, result_type = case
+    loopback.script(("POST", path), Reply(200, {"request_id": "req-9"}))
+    try_again = {"type": "try_again", "request_id": "req-9", "queue_state": "active"}
+    loopback.script(("POST", "/api/v1/retrieve_future"), Reply(200, try_again), Reply(200, answer))
+    resource, method = call.split(".")
+    if style == "sync":
+        with tinker_client.Tinker(api_key="tml-test", base_url=loopback.url) as client:
+            result = getattr(getattr(client, resource), method)(**kwargs).result(timeout=30)
+    else:
+
+        async def run() -> Any:
+            async with tinker_client.AsyncTinker(api_key="tml-test", base_url=loopback.url) as client:
+                return await (await getattr(getattr(client, resource), method)(**kwargs))
+
+        result = asyncio.run(run())
+    assert isinstance(result, result_type)
+    assert result.model_dump(mode="json", exclude_unset=True) == answer
+    polls = loopback.seen[1:]
+    assert [p.headers["X-Tinker-Request-Type"] for p in polls] == [request_type] * 2
+    assert polls[0].json()["request_id"] == "req-9"

@@ -48,6 +48,17 @@ TINKEX_SIGNATURES = {
 }
 # Parameters beyond the seed: newer, optional, at the end.
 EXTRAS = {"list_training_runs": [("project_id", None)]}
+# Methods of the official SDK 0.38.0 RestClient beyond the seeds (signatures: test_sdk_inventory.py).
+SDK_METHODS = {
+    "get_server_capabilities",
+    "copy_weights",
+    "get_external_weights_urls",
+    "export_session_trace",
+    "whoami",
+    "get_billing_usage",
+    "get_current_checkpoint_storage_usage",
+    "search_sessions",
+}
 
 CHECKPOINT = {
     "checkpoint_id": "weights/0001",
@@ -111,6 +122,54 @@ ROUTES: dict[tuple[str, str], Reply] = {
     ),
     ("GET", "/api/v1/sessions"): Reply(200, {"sessions": ["session-id", "other"]}),
     ("PUT", "/api/v1/sessions/session-id/project"): Reply(200),
+    ("GET", "/api/v1/get_server_capabilities"): Reply(200, {"supported_models": [{"model_name": "Qwen/Qwen3-8B"}]}),
+    ("POST", "/api/v1/copy_weights"): Reply(200, {"tinker_path": "tinker://copy-id/weights/0001"}),
+    ("GET", "/api/v1/training_runs/run-id/checkpoints/external_weights/hf/external_weights_urls"): Reply(
+        200, {"urls": {"model.safetensors": "https://storage.example/m"}, "expires": "2025-01-15T11:00:00Z"}
+    ),
+    ("GET", "/api/v1/sessions/session-id/trace_export"): Reply(
+        200, {"status": "ready", "url": "https://storage.example/t.pftrace"}
+    ),
+    ("GET", "/api/v1/auth/apikey/me"): Reply(
+        200,
+        {
+            "key_id": 7,
+            "name": "laptop",
+            "note": "",
+            "details": {"org_details": {"name": "org"}, "user_details": {"email": "a@example.com"}},
+        },
+    ),
+    ("GET", "/api/v1/billing/usage/events"): Reply(
+        200,
+        {
+            "data": [
+                {
+                    "bucket_start": "2025-01-15T10:00:00Z",
+                    "bucket_end": "2025-01-15T11:00:00Z",
+                    "event_info": {"type": "sampling_prefill", "cached": True, "token_count": 5},
+                }
+            ]
+        },
+    ),
+    ("GET", "/api/v1/billing/usage/checkpoints/current"): Reply(
+        200, {"data": [{"checkpoint_count": 2, "size_bytes": 2048, "size_gigabytes": 2.048e-6}]}
+    ),
+    ("POST", "/api/v1/sessions/search"): Reply(
+        200,
+        {
+            "sessions": [
+                {
+                    "session_id": "session-id",
+                    "created_at": "2025-01-15T10:00:00Z",
+                    "owner": "me",
+                    "project_id": "proj-1",
+                    "checkpoints_count": 3,
+                    "status": {"type": "client_finished", "reason": {"type": "success"}},
+                }
+            ],
+            "next_cursor": None,
+        },
+    ),
     ("GET", "/api/v1/samplers/session-id:sample:0"): Reply(
         200,
         {
@@ -155,7 +214,7 @@ def test_signature_matches_the_seed(name: str) -> None:
 
 def test_no_undocumented_methods() -> None:
     public = {n for n in dir(RestClient) if not n.startswith("_") and callable(getattr(RestClient, n))}
-    documented = set(SEED_SIGNATURES) | set(TINKEX_SIGNATURES)
+    documented = set(SEED_SIGNATURES) | set(TINKEX_SIGNATURES) | SDK_METHODS
     assert public == documented | {n + "_async" for n in documented} | {"close", "aclose"}
 
 
@@ -547,11 +606,92 @@ CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any], str, str, dict[str, str]
         None,
         lambda r: r.base_model == "Qwen/Qwen2.5-7B",
     ),
+    # the official SDK 0.38.0 RestClient's methods beyond the seeds
+    (
+        "get_server_capabilities",
+        (),
+        {},
+        "GET",
+        "/api/v1/get_server_capabilities",
+        {},
+        None,
+        lambda r: r.supported_models[0].model_name == "Qwen/Qwen3-8B",
+    ),
+    (
+        "copy_weights",
+        (PATH, "proj-1"),
+        {"ttl_seconds": 7200},
+        "POST",
+        "/api/v1/copy_weights",
+        {},
+        {"source_path": PATH, "destination_project_id": "proj-1", "ttl_seconds": 7200},
+        lambda r: r.tinker_path == "tinker://copy-id/weights/0001",
+    ),
+    (
+        "get_external_weights_urls",
+        ("tinker://run-id/external_weights/hf",),
+        {},
+        "GET",
+        "/api/v1/training_runs/run-id/checkpoints/external_weights/hf/external_weights_urls",
+        {},
+        None,
+        lambda r: r.urls == {"model.safetensors": "https://storage.example/m"} and r.expires.tzinfo,
+    ),
+    (
+        "export_session_trace",
+        ("session-id",),
+        {},
+        "GET",
+        "/api/v1/sessions/session-id/trace_export",
+        {},
+        None,
+        lambda r: (r.status, r.url) == ("ready", "https://storage.example/t.pftrace"),
+    ),
+    (
+        "whoami",
+        (),
+        {},
+        "GET",
+        "/api/v1/auth/apikey/me",
+        {},
+        None,
+        lambda r: r.details.user_details.email == "a@example.com",
+    ),
+    (
+        "get_billing_usage",
+        ("2025-01-15T10:00:00Z", "2025-01-15T12:00:00Z"),
+        {},
+        "GET",
+        "/api/v1/billing/usage/events",
+        {"starting_on": "2025-01-15T10:00:00Z", "ending_before": "2025-01-15T12:00:00Z"},
+        None,
+        lambda r: r.data[0].event_info.cached is True,
+    ),
+    (
+        "get_current_checkpoint_storage_usage",
+        ("proj-1",),
+        {},
+        "GET",
+        "/api/v1/billing/usage/checkpoints/current",
+        {"project_id": "proj-1"},
+        None,
+        lambda r: r.data[0].size_bytes == 2048,
+    ),
+    (
+        "search_sessions",
+        (),
+        {"display_name": "nightly", "limit": 10},
+        "POST",
+        "/api/v1/sessions/search",
+        {},
+        {"display_name": "nightly", "limit": 10, "user_metadata": {}},
+        lambda r: r.sessions[0].status.reason.type == "success" and r.next_cursor is None,
+    ),
 ]
 
 
 def test_every_method_has_a_wire_case() -> None:
-    assert {c[0] for c in CALLS} == set(SEED_SIGNATURES) | set(TINKEX_SIGNATURES)
+    assert {c[0] for c in CALLS} == set(SEED_SIGNATURES) | set(TINKEX_SIGNATURES) | SDK_METHODS
 
 
 @pytest.mark.parametrize("style", ["result", "await", "async"])

@@ -161,7 +161,9 @@ def _warn_deprecated(endpoint: Endpoint[Any], message: str) -> None:
             return
         _warned.add(key)
     warnings.warn(
-        f"{endpoint.method} {endpoint.path} is deprecated: {message}", DeprecationWarning, stacklevel=5
+        f"{endpoint.method} {endpoint.path} is deprecated: {message.removeprefix('Deprecated:').strip()}",
+        DeprecationWarning,
+        stacklevel=5,
     )
 
 

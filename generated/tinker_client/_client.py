@@ -81,6 +81,12 @@ if TYPE_CHECKING:
         AsyncAudit,
         AsyncAuditWithRawResponse,
     )
+    from .resources.account import (
+        Account,
+        AccountWithRawResponse,
+        AsyncAccount,
+        AsyncAccountWithRawResponse,
+    )
 
 __all__ = [
     "AsyncTinker",
@@ -195,6 +201,12 @@ class Tinker(SyncAPIClient):
 
         return Audit(self)
 
+    @cached_property
+    def account(self) -> Account:
+        from .resources.account import Account
+
+        return Account(self)
+
 
 class TinkerWithRawResponse:
     """`client.with_raw_response`: every method answers a `RawResponse`."""
@@ -273,6 +285,12 @@ class TinkerWithRawResponse:
         from .resources.audit import AuditWithRawResponse
 
         return AuditWithRawResponse(self._client.audit)
+
+    @cached_property
+    def account(self) -> AccountWithRawResponse:
+        from .resources.account import AccountWithRawResponse
+
+        return AccountWithRawResponse(self._client.account)
 
 
 class AsyncTinker(AsyncAPIClient):
@@ -377,6 +395,12 @@ class AsyncTinker(AsyncAPIClient):
 
         return AsyncAudit(self)
 
+    @cached_property
+    def account(self) -> AsyncAccount:
+        from .resources.account import AsyncAccount
+
+        return AsyncAccount(self)
+
 
 class AsyncTinkerWithRawResponse:
     """`client.with_raw_response`: every method answers a `RawResponse`."""
@@ -455,3 +479,9 @@ class AsyncTinkerWithRawResponse:
         from .resources.audit import AsyncAuditWithRawResponse
 
         return AsyncAuditWithRawResponse(self._client.audit)
+
+    @cached_property
+    def account(self) -> AsyncAccountWithRawResponse:
+        from .resources.account import AsyncAccountWithRawResponse
+
+        return AsyncAccountWithRawResponse(self._client.account)

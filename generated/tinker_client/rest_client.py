@@ -19,16 +19,34 @@ from ._rest import (
 
 if TYPE_CHECKING:
     from .types import (
+        AccessibleSearchOwner,
+        ActiveSessionStatusQuery,
         AssignSessionProjectRequest,
         AuditLogResponse,
+        BillingUsageResponse,
+        CancelledSessionStatusQuery,
         CheckpointArchiveUrlResponse,
         CheckpointsListResponse,
+        ClientFinishedSessionStatusQuery,
+        CopyWeightsRequest,
+        CopyWeightsResponse,
+        CurrentCheckpointStorageUsageResponse,
+        ExternalWeightsUrlsResponse,
+        FailedSessionStatusQuery,
         GetSamplerResponse,
+        GetServerCapabilitiesResponse,
         GetSessionResponse,
         ListSessionsResponse,
+        OwnSearchOwner,
+        SelfApiKeyResponse,
+        SessionSearchCursor,
+        SessionSearchRequest,
+        SessionSearchResponse,
+        SessionTraceExportResponse,
         SetCheckpointTtlRequest,
         TrainingRun,
         TrainingRunsResponse,
+        UserSearchOwner,
         WeightsInfoRequest,
         WeightsInfoResponse,
     )
@@ -37,7 +55,7 @@ __all__ = ["RestClient", "ServiceClient"]
 
 
 class RestClient(_RestClientBase):
-    """REST operations of these resources: weights, training_runs, checkpoints, sessions, samplers, audit.
+    """REST operations of these resources: service, weights, training_runs, checkpoints, sessions, samplers, audit, account.
 
     Construct it directly (`RestClient(api_key=...)`, or from TINKER_API_KEY and
     TINKER_BASE_URL) or with `ServiceClient().create_rest_client()`. The blocking client
@@ -51,6 +69,77 @@ class RestClient(_RestClientBase):
     _client_class = _Tinker
     _async_client_class = _AsyncTinker
     client: _Tinker
+
+    def get_server_capabilities(
+        self,
+    ) -> APIFuture[GetServerCapabilitiesResponse]:
+        """Retrieve the supported models and server capabilities.
+
+        `GET /api/v1/get_server_capabilities`, via
+        `client.service.get_server_capabilities`.
+        """
+        return self._submitter.submit(
+            self.client.service.get_server_capabilities,
+        )
+
+    async def get_server_capabilities_async(
+        self,
+    ) -> GetServerCapabilitiesResponse:
+        """The coroutine variant of `get_server_capabilities`."""
+        client: _AsyncTinker = self._async_clients.get()
+        return await client.service.get_server_capabilities()
+
+    def copy_weights(
+        self,
+        source_path: str,
+        destination_project_id: str | None = None,
+        ttl_seconds: int | None = None,
+        weights_access_token: str | None = None,
+        session_id: str | None = None,
+        model_seq_id: int | None = None,
+    ) -> APIFuture[CopyWeightsResponse]:
+        """Copy a checkpoint into a project, sharing its storage.
+
+        `POST /api/v1/copy_weights`, via `client.weights.copy`.
+
+        Args:
+            source_path: The tinker path of the checkpoint to copy (either kind).
+            destination_project_id: The project that will own the copy.
+            ttl_seconds: Seconds until the copy expires; the source's expiry is not
+                inherited.
+            weights_access_token: Grants access to a checkpoint of another account.
+            session_id: The session that will own the copy.
+            model_seq_id: The training run slot in that session.
+        """
+        return self._submitter.submit(
+            self.client.weights.copy,
+            source_path=source_path,
+            destination_project_id=destination_project_id,
+            ttl_seconds=ttl_seconds,
+            weights_access_token=weights_access_token,
+            session_id=session_id,
+            model_seq_id=model_seq_id,
+        )
+
+    async def copy_weights_async(
+        self,
+        source_path: str,
+        destination_project_id: str | None = None,
+        ttl_seconds: int | None = None,
+        weights_access_token: str | None = None,
+        session_id: str | None = None,
+        model_seq_id: int | None = None,
+    ) -> CopyWeightsResponse:
+        """The coroutine variant of `copy_weights`."""
+        client: _AsyncTinker = self._async_clients.get()
+        return await client.weights.copy(
+            source_path=source_path,
+            destination_project_id=destination_project_id,
+            ttl_seconds=ttl_seconds,
+            weights_access_token=weights_access_token,
+            session_id=session_id,
+            model_seq_id=model_seq_id,
+        )
 
     def list_checkpoints(
         self,
@@ -152,6 +241,10 @@ class RestClient(_RestClientBase):
     ) -> APIFuture[CheckpointArchiveUrlResponse]:
         """Get a signed URL to download a checkpoint archive.
 
+        Deprecated: the official Python SDK dropped the archive download (after 0.25.0);
+        export the weights with weights.save_external and download the files from
+        weights.get_external_urls instead.
+
         `GET
         /api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/archive`,
         via `client.weights.get_checkpoint_archive_url`.
@@ -186,6 +279,10 @@ class RestClient(_RestClientBase):
         """Get a signed URL to download a checkpoint archive. The checkpoint is given as a
         tinker path.
 
+        Deprecated: the official Python SDK dropped the archive download (after 0.25.0);
+        export the weights with weights.save_external and download the files from
+        weights.get_external_urls instead.
+
         `GET
         /api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/archive`,
         via `client.weights.get_checkpoint_archive_url`.
@@ -210,6 +307,40 @@ class RestClient(_RestClientBase):
         parsed = _parse_tinker_path(tinker_path)
         client: _AsyncTinker = self._async_clients.get()
         return await client.weights.get_checkpoint_archive_url(
+            training_run_id=parsed.training_run_id,
+            checkpoint_id=parsed.checkpoint_id,
+        )
+
+    def get_external_weights_urls(
+        self,
+        tinker_path: str,
+    ) -> APIFuture[ExternalWeightsUrlsResponse]:
+        """Get signed download URLs, one per file, of an external weights checkpoint. The
+        checkpoint is given as a tinker path.
+
+        `GET /api/v1/training_runs/{training_run_id}/checkpoints/{checkpoint_id}/externa
+        l_weights_urls`, via `client.weights.get_external_urls`.
+
+        Args:
+            tinker_path: the checkpoint, as
+                tinker://<training_run_id>/<weights|sampler_weights|external_weights>/<n
+                ame>
+        """
+        parsed = _parse_tinker_path(tinker_path)
+        return self._submitter.submit(
+            self.client.weights.get_external_urls,
+            training_run_id=parsed.training_run_id,
+            checkpoint_id=parsed.checkpoint_id,
+        )
+
+    async def get_external_weights_urls_async(
+        self,
+        tinker_path: str,
+    ) -> ExternalWeightsUrlsResponse:
+        """The coroutine variant of `get_external_weights_urls`."""
+        parsed = _parse_tinker_path(tinker_path)
+        client: _AsyncTinker = self._async_clients.get()
+        return await client.weights.get_external_urls(
             training_run_id=parsed.training_run_id,
             checkpoint_id=parsed.checkpoint_id,
         )
@@ -661,6 +792,111 @@ class RestClient(_RestClientBase):
             project_id=project_id,
         )
 
+    def export_session_trace(
+        self,
+        session_id: str,
+    ) -> APIFuture[SessionTraceExportResponse]:
+        """Start or poll the export of a session's trace (Perfetto .pftrace).
+
+        `GET /api/v1/sessions/{session_id}/trace_export`, via
+        `client.sessions.get_trace_export`.
+
+        Args:
+            session_id: The session id.
+        """
+        return self._submitter.submit(
+            self.client.sessions.get_trace_export,
+            session_id=session_id,
+        )
+
+    async def export_session_trace_async(
+        self,
+        session_id: str,
+    ) -> SessionTraceExportResponse:
+        """The coroutine variant of `export_session_trace`."""
+        client: _AsyncTinker = self._async_clients.get()
+        return await client.sessions.get_trace_export(
+            session_id=session_id,
+        )
+
+    def search_sessions(
+        self,
+        session_id: str | None = None,
+        project_ids: list[str] | None = None,
+        user_metadata: dict[str, str] | None = None,
+        display_name: str | None = None,
+        owner: OwnSearchOwner | AccessibleSearchOwner | UserSearchOwner | None = None,
+        statuses: (
+            list[
+                ActiveSessionStatusQuery
+                | CancelledSessionStatusQuery
+                | FailedSessionStatusQuery
+                | ClientFinishedSessionStatusQuery
+            ]
+            | None
+        ) = None,
+        limit: int = 50,
+        cursor: SessionSearchCursor | None = None,
+    ) -> APIFuture[SessionSearchResponse]:
+        """Search sessions (experimental), newest first.
+
+        `POST /api/v1/sessions/search`, via `client.sessions.search`.
+
+        Args:
+            session_id: Exact session id; with display_name
+            project_ids: Projects to search; null searches every listable project.
+            user_metadata: Exact key/value matches; every pair must hold.
+            display_name: Case-insensitive substring match (each word).
+            owner: Whose sessions to search; the server's default is the caller's own
+                ({"type": "own"}).
+            statuses: Any of these statuses; null matches every status.
+            limit
+            cursor: The previous page's next_cursor; null for the first page.
+        """
+        return self._submitter.submit(
+            self.client.sessions.search,
+            session_id=session_id,
+            project_ids=project_ids,
+            user_metadata=user_metadata,
+            display_name=display_name,
+            owner=owner,
+            statuses=statuses,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    async def search_sessions_async(
+        self,
+        session_id: str | None = None,
+        project_ids: list[str] | None = None,
+        user_metadata: dict[str, str] | None = None,
+        display_name: str | None = None,
+        owner: OwnSearchOwner | AccessibleSearchOwner | UserSearchOwner | None = None,
+        statuses: (
+            list[
+                ActiveSessionStatusQuery
+                | CancelledSessionStatusQuery
+                | FailedSessionStatusQuery
+                | ClientFinishedSessionStatusQuery
+            ]
+            | None
+        ) = None,
+        limit: int = 50,
+        cursor: SessionSearchCursor | None = None,
+    ) -> SessionSearchResponse:
+        """The coroutine variant of `search_sessions`."""
+        client: _AsyncTinker = self._async_clients.get()
+        return await client.sessions.search(
+            session_id=session_id,
+            project_ids=project_ids,
+            user_metadata=user_metadata,
+            display_name=display_name,
+            owner=owner,
+            statuses=statuses,
+            limit=limit,
+            cursor=cursor,
+        )
+
     def get_sampler(
         self,
         sampler_id: str,
@@ -716,6 +952,85 @@ class RestClient(_RestClientBase):
         return await client.audit.get_log(
             event_type=event_type,
             day=day,
+        )
+
+    def whoami(
+        self,
+    ) -> APIFuture[SelfApiKeyResponse]:
+        """Verify the API key sent in X-API-Key and return its public metadata.
+
+        `GET /api/v1/auth/apikey/me`, via `client.account.whoami`.
+        """
+        return self._submitter.submit(
+            self.client.account.whoami,
+        )
+
+    async def whoami_async(
+        self,
+    ) -> SelfApiKeyResponse:
+        """The coroutine variant of `whoami`."""
+        client: _AsyncTinker = self._async_clients.get()
+        return await client.account.whoami()
+
+    def get_billing_usage(
+        self,
+        starting_on: str,
+        ending_before: str,
+    ) -> APIFuture[BillingUsageResponse]:
+        """List hourly billing usage events of a time window.
+
+        `GET /api/v1/billing/usage/events`, via `client.account.list_usage_events`.
+
+        Args:
+            starting_on: Inclusive window start, RFC 3339 (a UTC hour, not in the
+                future), e.g. 2025-01-15T10:00:00Z.
+            ending_before: Exclusive window end, RFC 3339 (a UTC hour, at most 14 days
+                after starting_on).
+        """
+        return self._submitter.submit(
+            self.client.account.list_usage_events,
+            starting_on=starting_on,
+            ending_before=ending_before,
+        )
+
+    async def get_billing_usage_async(
+        self,
+        starting_on: str,
+        ending_before: str,
+    ) -> BillingUsageResponse:
+        """The coroutine variant of `get_billing_usage`."""
+        client: _AsyncTinker = self._async_clients.get()
+        return await client.account.list_usage_events(
+            starting_on=starting_on,
+            ending_before=ending_before,
+        )
+
+    def get_current_checkpoint_storage_usage(
+        self,
+        project_id: str | None = None,
+    ) -> APIFuture[CurrentCheckpointStorageUsageResponse]:
+        """Get the current checkpoint storage of the organization, by project and owner.
+
+        `GET /api/v1/billing/usage/checkpoints/current`, via
+        `client.account.get_checkpoint_storage`.
+
+        Args:
+            project_id: Only checkpoints of this project; the whole organization when
+                absent.
+        """
+        return self._submitter.submit(
+            self.client.account.get_checkpoint_storage,
+            project_id=project_id,
+        )
+
+    async def get_current_checkpoint_storage_usage_async(
+        self,
+        project_id: str | None = None,
+    ) -> CurrentCheckpointStorageUsageResponse:
+        """The coroutine variant of `get_current_checkpoint_storage_usage`."""
+        client: _AsyncTinker = self._async_clients.get()
+        return await client.account.get_checkpoint_storage(
+            project_id=project_id,
         )
 
 

@@ -117,6 +117,203 @@ class GetServerCapabilitiesResponse(BaseModel):
     supported_models: list[SupportedModel]
 
 
+class ClientConfigRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    sdk_version: Annotated[str, Field(min_length=1)]
+    """
+    The version of the calling client; the flags may depend on it.
+    """
+
+
+class ClientConfigResponse(BaseModel):
+    """
+    Server-side feature flags; flags this client does not know are kept as extra keys.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    pjwt_auth_enabled: bool = False
+    """
+    Exchange the API key for a token (create_auth_token) and send that.
+    """
+    credential_default_source: str = "api_key"
+    sample_dispatch_bytes_semaphore_size: int = 10485760
+    inflight_response_bytes_semaphore_size: int = 52428800
+    parallel_fwdbwd_chunks: bool = True
+    proto_compress_fwdbwd: bool = False
+    """
+    Send forward_backward bodies zstd-compressed.
+    """
+    fwdbwd_max_chunk_len: int = 1024
+    """
+    Most datums per forward_backward request.
+    """
+    fwdbwd_max_chunk_bytes_count: int = 5000000
+    """
+    Most estimated body bytes per forward_backward request.
+    """
+    fwdbwd_dispatch_bytes_semaphore_size: int = 50000000
+    billing_exception_max_pause_duration_sec: int = 3600
+    """
+    How long to wait out a 402 before failing.
+    """
+    sample_no_retries: bool = False
+    sample_enable_stuck_detection: bool = True
+    sample_max_concurrent_requests: int = 2000
+    use_pyqwest_transport: bool = True
+    sample_use_retrieve_futures: bool = False
+    """
+    Learn about sample completions from retrieve_futures.
+    """
+    custom_loss_server_side: bool = False
+    """
+    Upload custom losses with create_custom_loss.
+    """
+    sample_join_sampling_session: bool = False
+    """
+    Ask join_sampling_session for a clone's client number.
+    """
+
+
+class ClientDynamicConfigResponse(BaseModel):
+    """
+    Flags a live client re-fetches every refresh_interval_sec; unknown flags are kept.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    refresh_interval_sec: int = 300
+    sample_cancel_enabled: bool = False
+    """
+    Cancel abandoned sample requests with cancel_future.
+    """
+    sample_cancel_max_batch_size: int = 64
+
+
+class AuthTokenRequest(BaseModel):
+    """
+    No fields; the API key travels in X-API-Key.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+
+
+class AuthTokenResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    jwt: str
+    """
+    The token (a JWT) to send in X-API-Key.
+    """
+
+
+class JoinSamplingSessionRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    sampling_session_id: Annotated[str, Field(min_length=1)]
+    """
+    The existing sampling session to join.
+    """
+    type: Literal["join_sampling_session"] = "join_sampling_session"
+
+
+class JoinSamplingSessionResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    client_counter: Annotated[int, Field(ge=0)]
+    """
+    Unique among the session's clients; the original client is 0.
+    """
+    type: Literal["join_sampling_session"] = "join_sampling_session"
+
+
+class CustomLossInput(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[str, Field(min_length=1)]
+    """
+    logprobs
+    """
+    rank: Literal[0, 1, 2]
+    """
+    0 a scalar, 1 [T], 2 [T, K].
+    """
+
+
+class CustomLossNode(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    op: Literal["placeholder", "get_attr", "call_function", "call_method", "call_module", "output"]
+    name: Annotated[str, Field(min_length=1)]
+    """
+    Unique in the graph; later nodes refer to it by this name.
+    """
+    target: str
+    """
+    The parameter, function (e.g. torch.exp), method or attribute name, or output.
+    """
+    args: list[Any] = []
+    """
+    Encoded arguments: JSON values, or one-key objects such as {"ref": name}.
+    """
+    kwargs: dict[str, Any] = {}
+    """
+    Encoded keyword arguments, in the same form as args.
+    """
+
+
+class CustomLossGraph(BaseModel):
+    """
+    A traced loss as plain data; the server rebuilds it from its own allowed operations.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    format: Literal[1] = 1
+    nodes: list[CustomLossNode]
+
+
+class CreateCustomLossRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    session_id: Annotated[str, Field(min_length=1)]
+    custom_loss_seq_id: Annotated[int, Field(ge=0)]
+    """
+    Per-session counter of custom losses.
+    """
+    name: Annotated[str, Field(min_length=1)]
+    inputs: list[CustomLossInput]
+    """
+    The graph's inputs in order, logprobs first.
+    """
+    graph: CustomLossGraph
+    type: Literal["create_custom_loss"] = "create_custom_loss"
+
+
+class CreateCustomLossResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    loss_id: str
+    """
+    Names the stored loss in forward_backward requests of the session.
+    """
+    type: Literal["create_custom_loss"] = "create_custom_loss"
+
+
 class LoraConfig(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -399,6 +596,105 @@ class CheckpointArchiveUrlResponse(BaseModel):
     def expires_at(self) -> datetime:
         """The same as `expires`."""
         return self.expires
+
+
+class SaveWeightsExternalRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    model_id: Annotated[str, Field(min_length=1)]
+    path: Annotated[str, Field(min_length=1)]
+    """
+    The name of the exported checkpoint.
+    """
+    seq_id: int | None = None
+    ttl_seconds: Annotated[int | None, Field(ge=3600)] = None
+    """
+    Seconds until the export expires; null never expires.
+    """
+    age_encryption_recipients: list[str] | None = None
+    """
+    age or SSH public keys to encrypt every file to (stored with a .age suffix).
+    """
+    type: Literal["save_weights_external"] = "save_weights_external"
+
+
+class SaveWeightsExternalResponseInternal(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    path: str | None = None
+    """
+    The tinker://<run>/external_weights/<name> path.
+    """
+    size_bytes: int | None = None
+    type: Literal["save_weights_external"] | None = None
+
+
+class SaveWeightsExternalResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    path: str
+    type: Literal["save_weights_external"] | None = None
+
+
+class ExternalWeightsUrlsResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    urls: dict[str, str]
+    """
+    Signed download URL by file path relative to the checkpoint.
+    """
+    expires: datetime
+    """
+    When the URLs expire.
+    """
+
+
+class CopyWeightsRequest(BaseModel):
+    """
+    Give destination_project_id, or session_id with model_seq_id.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    source_path: Annotated[str, Field(pattern="^tinker://")]
+    """
+    The tinker path of the checkpoint to copy (either kind).
+    """
+    destination_project_id: Annotated[str | None, Field(min_length=1)] = None
+    """
+    The project that will own the copy.
+    """
+    ttl_seconds: Annotated[int | None, Field(ge=3600)] = None
+    """
+    Seconds until the copy expires; the source's expiry is not inherited.
+    """
+    weights_access_token: str | None = None
+    """
+    Grants access to a checkpoint of another account.
+    """
+    session_id: Annotated[str | None, Field(min_length=1)] = None
+    """
+    The session that will own the copy.
+    """
+    model_seq_id: Annotated[int | None, Field(ge=0)] = None
+    """
+    The training run slot in that session.
+    """
+
+
+class CopyWeightsResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    tinker_path: str
+    """
+    The path of the copy.
+    """
 
 
 class EncodedTextChunk(BaseModel):
@@ -746,6 +1042,72 @@ class FutureRetrieveResponse(
     )
 
 
+class SamplingSessionFuturesTarget(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    sampling_session_id: Annotated[str, Field(min_length=1)]
+    cloned_sampler_id: Annotated[int, Field(ge=0)] = 0
+    """
+    The client number of a clone (seq_id // 1000000000); 0 for the original.
+    """
+    type: Literal["sampling_session"] = "sampling_session"
+
+
+class FuturesRetrieveRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    target: SamplingSessionFuturesTarget
+    prev_cursor: Annotated[int, Field(ge=0)] = 0
+    """
+    The previous answer's cursor; 0 starts from the beginning.
+    """
+    timeout: Annotated[float | None, Field(ge=0.0)] = None
+    """
+    Seconds the server may hold the poll open; 0 answers at once.
+    """
+    retrieved_request_ids: list[str] = []
+    """
+    Requests whose results were fetched, so the server may delete them.
+    """
+
+
+class FutureFinished(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    state: Literal["finished"] = "finished"
+    request_id: str
+    response_payload_uncompressed_size: Annotated[int | None, Field(ge=0)] = None
+
+
+class FutureFailed(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    state: Literal["failed"] = "failed"
+    request_id: str
+
+
+class FuturesRetrieveResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    completions: list[Annotated[FutureFinished | FutureFailed, Field(discriminator="state")]]
+    cursor: int
+    """
+    Pass it back as prev_cursor.
+    """
+
+
+class CancelFutureRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    request_id: Annotated[str, Field(min_length=1)]
+
+
 class SessionStartEvent(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -938,3 +1300,424 @@ class AuditLogResponse(BaseModel):
         extra="allow",
     )
     entries: list[AuditLogEntry]
+
+
+class ClientSessionFinishSuccess(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["success"] = "success"
+
+
+class ClientSessionFinishErrored(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["errored"] = "errored"
+
+
+class ClientSessionFinishInterrupted(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["interrupted"] = "interrupted"
+
+
+class FinishSessionRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    reason: Annotated[
+        ClientSessionFinishSuccess | ClientSessionFinishErrored | ClientSessionFinishInterrupted,
+        Field(discriminator="type"),
+    ]
+    detail: str | None = None
+    """
+    A human-readable explanation.
+    """
+
+
+class SessionTraceExportResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    status: Literal["pending", "ready", "failed"]
+    url: str | None = None
+    """
+    The signed download URL when ready.
+    """
+    error: str | None = None
+    """
+    Why the export failed.
+    """
+
+
+class OwnSearchOwner(BaseModel):
+    """
+    The caller's own sessions.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["own"] = "own"
+
+
+class AccessibleSearchOwner(BaseModel):
+    """
+    Every owner's sessions.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["accessible"] = "accessible"
+
+
+class UserSearchOwner(BaseModel):
+    """
+    The listed users' sessions.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["user"] = "user"
+    owner_urns: Annotated[list[str], Field(max_length=10, min_length=1)]
+
+
+class ActiveSessionStatusQuery(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["active"] = "active"
+
+
+class CancelledSessionStatusQuery(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["cancelled"] = "cancelled"
+
+
+class FailedSessionStatusQuery(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["failed"] = "failed"
+
+
+class ClientFinishedSessionStatusQuery(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Literal["client_finished"] = "client_finished"
+    reasons: Annotated[
+        list[Literal["success", "errored", "interrupted"]] | None, Field(min_length=1)
+    ] = None
+    """
+    Any of these finish reasons; null matches every reason.
+    """
+
+
+class SessionSearchCursor(BaseModel):
+    """
+    Where the next page starts; pass an answer's next_cursor back unchanged.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    last_created_at: datetime
+    last_session_id: str
+
+
+class SessionSearchRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    session_id: str | None = None
+    """
+    Exact session id; with display_name
+    """
+    project_ids: list[str] | None = None
+    """
+    Projects to search; null searches every listable project.
+    """
+    user_metadata: dict[str, str] = {}
+    """
+    Exact key/value matches; every pair must hold.
+    """
+    display_name: Annotated[str | None, Field(min_length=1)] = None
+    """
+    Case-insensitive substring match (each word).
+    """
+    owner: OwnSearchOwner | AccessibleSearchOwner | UserSearchOwner | None = None
+    """
+    Whose sessions to search; the server's default is the caller's own ({"type": "own"}).
+    """
+    statuses: Annotated[
+        list[
+            Annotated[
+                ActiveSessionStatusQuery
+                | CancelledSessionStatusQuery
+                | FailedSessionStatusQuery
+                | ClientFinishedSessionStatusQuery,
+                Field(discriminator="type"),
+            ]
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    """
+    Any of these statuses; null matches every status.
+    """
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: SessionSearchCursor | None = None
+    """
+    The previous page's next_cursor; null for the first page.
+    """
+
+
+class SessionFailedRequestReason(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["request"] = "request"
+    request_id: str
+    request_type: str
+
+
+class SessionFailedTrainingRunReason(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["training_run"] = "training_run"
+    training_run_id: str
+
+
+class SessionFailedSamplingSessionReason(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["sampling_session"] = "sampling_session"
+    sampling_session_id: str
+
+
+class SessionFailed(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["failed"] = "failed"
+    category: Literal["user", "internal"]
+    reason: Annotated[
+        SessionFailedRequestReason
+        | SessionFailedTrainingRunReason
+        | SessionFailedSamplingSessionReason,
+        Field(discriminator="type"),
+    ]
+    message: str
+
+
+class SessionCancelled(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["cancelled"] = "cancelled"
+    detail: str | None = None
+
+
+class ClientSessionFinished(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["client_finished"] = "client_finished"
+    reason: Annotated[
+        ClientSessionFinishSuccess | ClientSessionFinishErrored | ClientSessionFinishInterrupted,
+        Field(discriminator="type"),
+    ]
+    detail: str | None = None
+
+
+class SessionActive(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["active"] = "active"
+
+
+class SessionSummary(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    session_id: str
+    created_at: datetime
+    owner: str
+    project_id: str
+    status: SessionFailed | SessionCancelled | ClientSessionFinished | SessionActive | None = None
+    """
+    Null when the session neither finished nor is known to be running.
+    """
+    checkpoints_count: int
+    display_name: str | None = None
+    user_metadata: dict[str, str] | None = None
+    checkpoint_storage_bytes: int | None = None
+
+
+class SessionSearchResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    sessions: list[SessionSummary]
+    next_cursor: SessionSearchCursor | None = None
+    """
+    The next page's cursor; null at the end.
+    """
+
+
+class ApiKeyOrgDetails(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    name: str
+
+
+class ApiKeyUserDetails(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    email: str
+
+
+class ApiKeyDetails(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    org_details: ApiKeyOrgDetails
+    user_details: ApiKeyUserDetails
+
+
+class SelfApiKeyResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    key_id: int
+    name: str
+    note: str
+    details: ApiKeyDetails
+
+
+class TrainingBillingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["training"] = "training"
+    token_count: int
+
+
+class SamplingPrefillBillingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["sampling_prefill"] = "sampling_prefill"
+    cached: bool
+    """
+    Served from the prefill cache (the cached rate).
+    """
+    token_count: int
+
+
+class SamplingSampleBillingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["sampling_sample"] = "sampling_sample"
+    token_count: int
+
+
+class CheckpointBillingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["checkpoint"] = "checkpoint"
+    count: int
+
+
+class StorageBillingEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    type: Literal["storage"] = "storage"
+    free: bool = False
+    gigabyte_hours: float
+
+
+class BillingUsageEvent(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    bucket_start: datetime
+    bucket_end: datetime
+    base_model: str | None = None
+    user_id: str | None = None
+    user_name: str | None = None
+    session_id: str | None = None
+    project_id: str | None = None
+    estimated_cost_usd: float | None = None
+    """
+    Estimated gross cost before credits; not an amount due.
+    """
+    effective_rate_usd_per_million_tokens: float | None = None
+    effective_rate_usd_per_gigabyte_month: float | None = None
+    event_info: Annotated[
+        TrainingBillingEvent
+        | SamplingPrefillBillingEvent
+        | SamplingSampleBillingEvent
+        | CheckpointBillingEvent
+        | StorageBillingEvent,
+        Field(discriminator="type"),
+    ]
+
+
+class BillingUsageSession(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    user_metadata: dict[str, str] | None = None
+
+
+class BillingUsageResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    data: list[BillingUsageEvent]
+    sessions: Annotated[dict[str, BillingUsageSession], Field(validate_default=True)] = {}
+    """
+    The attributes of every session in data, by session id.
+    """
+    cost_data_through: datetime | None = None
+    """
+    Estimates before it use invoice-derived rates, after it published rates.
+    """
+
+
+class CurrentCheckpointStorageUsageItem(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    project_id: str | None = None
+    org_user_urn: str | None = None
+    user_email: str | None = None
+    user_name: str | None = None
+    checkpoint_count: int
+    size_bytes: int
+    size_gigabytes: float
+    estimated_monthly_cost_usd: float | None = None
+
+
+class CurrentCheckpointStorageUsageResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    effective_rate_usd_per_gigabyte_month: float | None = None
+    data: list[CurrentCheckpointStorageUsageItem]

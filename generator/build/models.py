@@ -42,12 +42,14 @@ def _model(
             where = pointer_join(pointer, "properties", prop)
             default = prop_schema.get("default")
             type_ = ctx.type_of(prop_schema, where)
+            # a required discriminator with a default is filled in by the model (generator/models.py)
+            needed = prop in required and not ("const" in prop_schema and default == prop_schema["const"])
             fields.append(
                 ModelField(
                     name=prop,
                     type=optional(type_) if prop not in required and default is None else type_,
-                    required=prop in required,
-                    default=None if prop in required or default is None else Value.of(default),
+                    required=needed,
+                    default=None if needed or default is None else Value.of(default),
                     line=ctx.spec.line(where),
                 )
             )

@@ -46,6 +46,7 @@ _UNLOAD = _Endpoint(
     "/api/v1/unload_model",
     UntypedAPIFuture,
     body=UnloadModelRequest,
+    deprecated="Deprecated: the official Python SDK no longer calls this endpoint (since 0.38.0); end the session with sessions.finish instead.",
 )
 _UNLOAD_RESULT = _FutureSpec(UnloadModelResponse, "UnloadModel")
 
@@ -139,6 +140,11 @@ class Models(_SyncResource):
         options: RequestOptions | None = None,
     ) -> Future[UnloadModelResponse]:
         """Unload the model weights and end the user's session.
+
+        The future yields the unloaded model's id.
+
+        Deprecated: the official Python SDK no longer calls this endpoint (since
+        0.38.0); end the session with sessions.finish instead.
 
         `POST /api/v1/unload_model`
 
@@ -264,6 +270,11 @@ class AsyncModels(_AsyncResource):
         options: RequestOptions | None = None,
     ) -> AsyncFuture[UnloadModelResponse]:
         """Unload the model weights and end the user's session.
+
+        The future yields the unloaded model's id.
+
+        Deprecated: the official Python SDK no longer calls this endpoint (since
+        0.38.0); end the session with sessions.finish instead.
 
         `POST /api/v1/unload_model`
 

@@ -32,6 +32,7 @@ _FORWARD = _Endpoint(
     "/api/v1/forward",
     UntypedAPIFuture,
     body=ForwardRequest,
+    deprecated="Deprecated: the official Python SDK stopped calling this endpoint in 0.25.0; it runs forward-only passes through forward_backward (its protobuf form with forward_only set) instead.",
 )
 _FORWARD_RESULT = _FutureSpec(ForwardBackwardOutput, "Forward")
 _FORWARD_BACKWARD = _Endpoint(
@@ -62,6 +63,13 @@ class Training(_SyncResource):
         options: RequestOptions | None = None,
     ) -> Future[ForwardBackwardOutput]:
         """Run a forward pass and compute the loss without gradients.
+
+        The future yields the loss function outputs, as forward_backward does, without
+        accumulating gradients.
+
+        Deprecated: the official Python SDK stopped calling this endpoint in 0.25.0; it
+        runs forward-only passes through forward_backward (its protobuf form with
+        forward_only set) instead.
 
         `POST /api/v1/forward`
 
@@ -193,6 +201,13 @@ class AsyncTraining(_AsyncResource):
         options: RequestOptions | None = None,
     ) -> AsyncFuture[ForwardBackwardOutput]:
         """Run a forward pass and compute the loss without gradients.
+
+        The future yields the loss function outputs, as forward_backward does, without
+        accumulating gradients.
+
+        Deprecated: the official Python SDK stopped calling this endpoint in 0.25.0; it
+        runs forward-only passes through forward_backward (its protobuf form with
+        forward_only set) instead.
 
         `POST /api/v1/forward`
 
