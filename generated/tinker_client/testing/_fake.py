@@ -59,7 +59,6 @@ class FakeTinker(State):
         self.router = Router(discover())
         self.requests: list[Seen] = []
         self.applied: list[Applied] = []
-        self.tokens: set[str] = set()
         self._faults: dict[str, list[tuple[Fault, int | None]]] = {}
         self._replays: dict[str, Reply] = {}
         self._lock = threading.RLock()
@@ -78,7 +77,9 @@ class FakeTinker(State):
         with self._lock:
             self._faults.setdefault(operation, []).append((fault, times))
 
-    def fail_futures(self, operation: str, error: str = "injected failure", *, category: str = "server", times: int = 1) -> None:
+    def fail_futures(
+        self, operation: str, error: str = "injected failure", *, category: str = "server", times: int = 1
+    ) -> None:
         """Make the next `times` futures of `operation` resolve to `{error, category}`."""
         with self._lock:
             self.futures.fail_next(operation, Failure(error, category), times)
@@ -145,7 +146,9 @@ class FakeTinker(State):
 
     # ---------------------------------------------------------------- the server
 
-    def handle(self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes) -> Reply:
+    def handle(
+        self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes
+    ) -> Reply:
         """Answer one HTTP request. Thread-safe; never sleeps (the reply says how long to wait)."""
         with self._lock:
             operation: str | None = None
@@ -156,7 +159,9 @@ class FakeTinker(State):
             except RouteError as error:
                 extra = {"detail": error.detail} if isinstance(error, _Invalid) else {}
                 reply = Reply.error(error.status, error.message, error.headers, **extra)
-            self.requests.append(Seen(method, path, dict(query), dict(headers), body, operation, reply.status))
+            self.requests.append(
+                Seen(method, path, dict(query), dict(headers), body, operation, reply.status)
+            )
             return reply
 
     def _handle(self, match: Match, headers: Mapping[str, str], body: bytes) -> Reply:
@@ -184,7 +189,7 @@ class FakeTinker(State):
         bearer = headers.get("authorization", "").removeprefix("Bearer ").strip()
         if self.api_key is None and (key or bearer):
             return
-        if self.api_key is not None and (key == self.api_key or bearer in self.tokens):
+        if self.api_key is not None and (key == self.api_key or key in self.tokens or bearer in self.tokens):
             return
         raise RouteError(401, "missing or invalid API key")
 
@@ -220,7 +225,9 @@ class FakeTinker(State):
 
     def _dispatch(self, operation: Operation, call: Call) -> Reply:
         if operation.name == POLL_OPERATION:
-            status, answer = self.futures.poll(str(call.body["request_id"]), bool(call.body.get("allow_metadata_only")))
+            status, answer = self.futures.poll(
+                str(call.body["request_id"]), bool(call.body.get("allow_metadata_only"))
+            )
             return Reply.json(status, answer)
         if operation.name == "futures.cancel":
             record = self.futures.records.get(str(call.body.get("request_id")))
@@ -287,7 +294,9 @@ def _checked(model: Any, value: Any) -> Any:
     try:
         return model.model_validate(value).model_dump(mode="json", by_alias=True, exclude_none=True)
     except ValidationError as error:
-        raise RouteError(500, f"the fake answered outside the spec: {error}", {"x-should-retry": "false"}) from None
+        raise RouteError(
+            500, f"the fake answered outside the spec: {error}", {"x-should-retry": "false"}
+        ) from None
 
 
 def _fault_reply(fault: Fault) -> Reply:

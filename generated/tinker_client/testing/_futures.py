@@ -95,7 +95,11 @@ class Futures:
                 raise RouteError(400, f"seq_id {record.seq_id} was already used for model {record.model_id}")
             if earlier is not None:
                 # Re-submitted after its future expired (410): the work was done once, keep it.
-                record.applied, record.result, record.failure = earlier.applied, earlier.result, earlier.failure
+                record.applied, record.result, record.failure = (
+                    earlier.applied,
+                    earlier.result,
+                    earlier.failure,
+                )
                 record.seq_id = None
             else:
                 lane.used[record.seq_id] = record
@@ -149,7 +153,11 @@ class Futures:
             return 200, self._try_again(record, "active", f"waiting for seq_id {waiting}")
         if record.rounds > 0:
             record.rounds -= 1
-            state = self.queue_states[(record.polls - 1) % len(self.queue_states)] if self.queue_states else "active"
+            state = (
+                self.queue_states[(record.polls - 1) % len(self.queue_states)]
+                if self.queue_states
+                else "active"
+            )
             return 200, self._try_again(record, state, None)
         if record.failure is not None:
             return 200, {"error": record.failure.error, "category": record.failure.category}

@@ -166,7 +166,9 @@ def get_session(state: State, call: Call) -> Any:
     answer: dict[str, Any] = {"training_run_ids": session.model_ids, "sampler_ids": session.sampler_ids}
     metadata = session.body.get("user_metadata")
     if isinstance(metadata, dict):
-        answer["user_metadata"] = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in metadata.items()}
+        answer["user_metadata"] = {
+            str(k): v if isinstance(v, str) else json.dumps(v) for k, v in metadata.items()
+        }
     if session.body.get("display_name") is not None:
         answer["display_name"] = session.body["display_name"]
     return answer
@@ -197,8 +199,11 @@ def create_auth_token(state: State, call: Call) -> Any:
     def part(value: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
-    claims = {"sub": "fake-user", "exp": int(state.clock()) + 3600}
-    return {"jwt": f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}.fake"}
+    now = int(state.clock())
+    claims = {"sub": "fake-user", "iat": now, "exp": now + 3600, "n": len(state.tokens)}
+    token = f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}.fake"
+    state.tokens.add(token)
+    return {"jwt": token}
 
 
 def telemetry(state: State, call: Call) -> Any:

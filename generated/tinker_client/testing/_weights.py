@@ -64,7 +64,9 @@ def save_for_sampler(state: State, call: Call) -> Any:
         sampler_id = f"{session.session_id}:sample:{seq}"
         if sampler_id in state.samplers:
             raise Failure(f"sampling session {sampler_id} already exists")
-        state.samplers[sampler_id] = Sampler(sampler_id, session.session_id, model.base_model, None, model.step)
+        state.samplers[sampler_id] = Sampler(
+            sampler_id, session.session_id, model.base_model, None, model.step
+        )
         session.sampler_ids.append(sampler_id)
         return {"sampling_session_id": sampler_id, "type": "save_weights_for_sampler"}
     checkpoint = _store(state, model, "sampler_weights", call, body.get("path"))
@@ -162,7 +164,9 @@ def weights_info(state: State, call: Call) -> Any:
 
 def _run(state: State, model: Model) -> dict[str, Any]:
     state.purge_expired()
-    mine = sorted((c for c in state.checkpoints.values() if c.training_run_id == model.model_id), key=lambda c: c.time)
+    mine = sorted(
+        (c for c in state.checkpoints.values() if c.training_run_id == model.model_id), key=lambda c: c.time
+    )
     run: dict[str, Any] = {
         "training_run_id": model.model_id,
         "base_model": model.base_model,

@@ -98,6 +98,9 @@ def sample_output(request: Mapping[str, Any], weights_id: str, step: int) -> dic
         result["prompt_logprobs"] = [None, *(logprob(t, i, step) for i, t in enumerate(prompt) if i > 0)]
     topk = int(request.get("topk_prompt_logprobs") or 0)
     if topk:
-        pairs = [[[(t + k) % VOCAB_SIZE, logprob(t + k, i, step)] for k in range(topk)] for i, t in enumerate(prompt)]
+        pairs = [
+            [[(t + k) % VOCAB_SIZE, logprob(t + k, i, step)] for k in range(topk)]
+            for i, t in enumerate(prompt)
+        ]
         result["topk_prompt_logprobs"] = [None, *pairs[1:]]
     return result

@@ -67,7 +67,9 @@ def _model(model: type[BaseModel], depth: int) -> Any:
     values: dict[str, Any] = {}
     for name, field in model.model_fields.items():
         if field.is_required():
-            values[field.alias or name] = minimal(field.annotation, _field_constraints(field.metadata), depth + 1)
+            values[field.alias or name] = minimal(
+                field.annotation, _field_constraints(field.metadata), depth + 1
+            )
     return values
 
 

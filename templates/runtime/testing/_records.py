@@ -66,13 +66,17 @@ class Reply:
     delay: float = 0.0
 
     @classmethod
-    def json(cls, status: int, value: Any, headers: Mapping[str, str] | None = None, delay: float = 0.0) -> Reply:
+    def json(
+        cls, status: int, value: Any, headers: Mapping[str, str] | None = None, delay: float = 0.0
+    ) -> Reply:
         if value is None and status == 204:
             return cls(status, dict(headers or {}), b"", delay)
         content = json.dumps(value, separators=(",", ":")).encode()
         return cls(status, {"Content-Type": "application/json", **(headers or {})}, content, delay)
 
     @classmethod
-    def error(cls, status: int, message: str, headers: Mapping[str, str] | None = None, **extra: Any) -> Reply:
+    def error(
+        cls, status: int, message: str, headers: Mapping[str, str] | None = None, **extra: Any
+    ) -> Reply:
         category = "server" if status >= 500 else "user"
         return cls.json(status, {"error": message, "category": category, **extra}, headers)

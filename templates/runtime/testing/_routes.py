@@ -116,7 +116,9 @@ class Router:
                 continue
             return Match(operation, _arguments(operation, found, query, headers))
         if allowed:
-            raise RouteError(405, f"{method} is not allowed on {path}", {"Allow": ", ".join(sorted(set(allowed)))})
+            raise RouteError(
+                405, f"{method} is not allowed on {path}", {"Allow": ", ".join(sorted(set(allowed)))}
+            )
         raise RouteError(404, f"no route {method} {path}")
 
 

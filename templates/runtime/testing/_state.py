@@ -125,6 +125,7 @@ class State:
         self.samplers: dict[str, Sampler] = {}
         self.checkpoints: dict[str, Checkpoint] = {}  # by tinker path
         self.telemetry: list[dict[str, Any]] = []
+        self.tokens: set[str] = set()  # tokens issued by the auth exchange
 
     # ---------------------------------------------------------------- lookups
 
@@ -172,7 +173,9 @@ class State:
 
     def purge_expired(self) -> None:
         now = self.clock()
-        for path in [p for p, c in self.checkpoints.items() if c.expires_at is not None and c.expires_at <= now]:
+        for path in [
+            p for p, c in self.checkpoints.items() if c.expires_at is not None and c.expires_at <= now
+        ]:
             del self.checkpoints[path]
 
     def check_references(self, call: Call) -> None:
