@@ -17,6 +17,7 @@ from tinker_client import (
     InternalServerError,
     NotFoundError,
     RateLimitError,
+    RequestFailedError,
     Tinker,
     UnprocessableEntityError,
     types,
@@ -222,7 +223,7 @@ def test_a_used_seq_id_is_refused() -> None:
 
 def test_5xx_faults_are_retried_by_the_client() -> None:
     fake = FakeTinker()
-    fake.inject("service.get_server_capabilities", Fault(503), times=2)
+    fake.inject("service.get_server_capabilities", Fault(503, retry_after=0), times=2)
     with fake.client(max_retries=2) as client:
         answer = client.service.get_server_capabilities()
     assert answer.supported_models
@@ -232,7 +233,7 @@ def test_5xx_faults_are_retried_by_the_client() -> None:
 
 def test_5xx_beyond_the_retries_is_an_internal_server_error() -> None:
     fake = FakeTinker()
-    fake.inject("service.get_server_capabilities", Fault(500), times=None)
+    fake.inject("service.get_server_capabilities", Fault(500, retry_after=0), times=None)
     with fake.client(max_retries=1) as client, pytest.raises(InternalServerError):
         client.service.get_server_capabilities()
     assert len(fake.requests) == 2
@@ -288,7 +289,7 @@ def test_conflicts_and_unknown_operations() -> None:
     fake = FakeTinker()
     with pytest.raises(KeyError):
         fake.inject("no.such_operation", Fault(500))
-    with fake.client() as client:
+    with fake.client(max_retries=0) as client:
         session = client.service.create_session(tags=[], sdk_version="t").session_id
         model = client.models.create(session_id=session, model_seq_id=0, base_model="b").result().model_id
         path = client.weights.save(model_id=model, path="a").result().path
@@ -300,3 +301,31 @@ def test_conflicts_and_unknown_operations() -> None:
             fake.expire_session(session)
             client.service.session_heartbeat(session_id=session)
     assert gone.value.status_code == 410
+
+
+def test_a_lost_answer_is_recovered_by_the_retry_without_applying_twice() -> None:
+    fake = FakeTinker()
+    with fake.client(max_retries=2) as client:
+        session = client.service.create_session(tags=[], sdk_version="t").session_id
+        model = client.models.create(session_id=session, model_seq_id=0, base_model="b").result().model_id
+        fake.inject("training.optim_step", Fault(502, retry_after=0, after=True))
+        step = client.training.optim_step(model_id=model, seq_id=1, adam_params=types.AdamParams())
+        assert step.result().metrics is not None
+    attempts = [s for s in fake.requests if s.operation == "training.optim_step"]
+    assert [s.status for s in attempts] == [502, 200]
+    assert attempts[0].headers["x-idempotency-key"] == attempts[1].headers["x-idempotency-key"]
+    assert fake.applied_to(model) == ["training.optim_step"]
+
+
+def test_cancelled_future_fails_when_its_turn_comes() -> None:
+    fake = FakeTinker()
+    if "futures.cancel" not in fake.operations:
+        pytest.skip("the spec has no futures.cancel")
+    with fake.client() as client:
+        session = client.service.create_session(tags=[], sdk_version="t").session_id
+        model = client.models.create(session_id=session, model_seq_id=0, base_model="b").result().model_id
+        held = client.training.optim_step(model_id=model, seq_id=2, adam_params=types.AdamParams())
+        client.request(fake.operations["futures.cancel"].endpoint, {"request_id": held.request_id}, None)
+        client.training.optim_step(model_id=model, seq_id=1, adam_params=types.AdamParams()).result()
+        with pytest.raises(RequestFailedError, match="cancelled"):
+            held.result()

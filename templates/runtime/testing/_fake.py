@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FakeTinker"]
 
+_PACKAGE = __name__.rpartition(".")[0].rpartition(".")[0]
 POLL_OPERATION = "futures.retrieve"
 _NOT_APPLIED = frozenset({POLL_OPERATION, "futures.retrieve_many"})
 
@@ -138,6 +139,21 @@ class FakeTinker(State):
         kwargs.setdefault("http_client", httpx.AsyncClient(transport=self.transport))
         return AsyncTinker(**kwargs)
 
+    def service_client(self, **kwargs: Any) -> Any:
+        """A `ServiceClient` (training and sampling) whose session lives in this fake, in process.
+
+        `kwargs` go to `ServiceClient` (e.g. `user_metadata`, `wait_policy`).
+        """
+        import importlib
+
+        import httpx
+
+        module = importlib.import_module(_PACKAGE + "._service")
+        kwargs.setdefault("api_key", self.api_key or "fake-api-key")
+        kwargs.setdefault("base_url", self.base_url)
+        kwargs.setdefault("http_client", httpx.AsyncClient(transport=self.transport))
+        return module.ServiceClient(**kwargs)
+
     def serve(self, port: int = 0) -> Any:
         """`with fake.serve() as url:` a real HTTP server on 127.0.0.1 (ephemeral port by default)."""
         from ._server import serve
@@ -171,7 +187,7 @@ class FakeTinker(State):
         delay = 0.0
         fault = self._fault(operation.name)
         if fault is not None:
-            if fault.status is not None:
+            if fault.status is not None and not fault.after:
                 return _fault_reply(fault)
             delay = fault.latency
         key = lowered.get("x-idempotency-key")
@@ -182,6 +198,8 @@ class FakeTinker(State):
         reply = self._dispatch(operation, call)
         if key is not None and operation.name not in _NOT_APPLIED and reply.status < 300:
             self._replays[key] = reply
+        if fault is not None and fault.status is not None:
+            return _fault_reply(fault)
         return Reply(reply.status, reply.headers, reply.content, delay) if delay else reply
 
     def _authenticate(self, headers: Mapping[str, str]) -> None:
@@ -231,9 +249,11 @@ class FakeTinker(State):
             return Reply.json(status, answer)
         if operation.name == "futures.cancel":
             record = self.futures.records.get(str(call.body.get("request_id")))
-            if record is not None and record.failure is None and not record.applied:
+            if record is not None and not record.applied:
                 record.injected = Failure("cancelled", "user")
-            return Reply.json(204, None)
+            self._record(call, None)
+            answer = minimal_json(operation.endpoint.response)
+            return Reply.json(204, None) if answer is None else Reply.json(200, answer)
         if operation.result is not None:
             return self._start(operation, call)
         answer = _checked(operation.endpoint.response, self._run(operation, call))

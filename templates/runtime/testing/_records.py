@@ -47,6 +47,8 @@ class Fault:
     latency: seconds to wait before answering.
     body: the JSON error body; default `{"error": ..., "category": "server"}`.
     headers: extra response headers (e.g. {"x-should-retry": "false"}).
+    after: carry the request out first, then answer `status`: a lost answer, which a
+        retry with the same X-Idempotency-Key recovers without applying it twice.
     """
 
     status: int | None = None
@@ -54,6 +56,7 @@ class Fault:
     latency: float = 0.0
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    after: bool = False
 
 
 @dataclass(frozen=True)
