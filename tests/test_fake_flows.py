@@ -272,8 +272,9 @@ def test_checkpoint_lifecycle() -> None:
         client.weights.delete_checkpoint(model, "weights/kept")
         with pytest.raises(NotFoundError):
             client.weights.delete_checkpoint(model, "weights/kept")
-        with pytest.raises(RequestFailedError, match="not found"):
-            client.weights.load(model_id=model, seq_id=6, path=kept).result()
+        missing = client.weights.load(model_id=model, seq_id=6, path=kept)
+        poll = client.with_raw_response.futures.retrieve(request_id=missing.request_id)
+    assert poll.http_response.json() == {"error": f"checkpoint {kept} not found", "category": "user"}
 
 
 def test_samplers_sessions_and_runs_are_listed() -> None:
