@@ -3,6 +3,9 @@ the spec refused with the API's status, and faults seen by the client's retries.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import warnings
 from typing import Any
@@ -29,6 +32,7 @@ from tinker_client.testing._minimal import minimal, minimal_json
 from tinker_client.testing._routes import Router, _operation
 
 OPERATIONS = sorted(FakeTinker().operations)
+ENV = {**os.environ, "PYTHONPATH": os.path.join(os.path.dirname(__file__), "..", "generated")}
 
 
 class World:
@@ -337,3 +341,40 @@ def test_cancelled_future_fails_when_its_turn_comes() -> None:
         answer = http.post("/api/v1/retrieve_future", json={"request_id": held.request_id})
     assert answer.json() == {"error": "cancelled", "category": "user"}
     assert fake.applied_to(model) == ["training.optim_step"]
+
+
+def test_set_answer_overrides_fields_still_within_the_spec() -> None:
+    fake = FakeTinker()
+    fake.set_answer("service.get_server_capabilities", {"supported_models": [{"model_name": "only/this"}]})
+    with fake.client(max_retries=0) as client:
+        models = client.service.get_server_capabilities().supported_models
+        assert [m.model_name for m in models] == ["only/this"]
+        fake.set_answer("service.get_server_capabilities", {"supported_models": "not a list"})
+        with pytest.raises(InternalServerError, match="outside the spec"):
+            client.service.get_server_capabilities()
+    with pytest.raises(KeyError):
+        fake.set_answer("no.such_operation", {})
+
+
+def test_batches_and_bodies_over_the_limits_are_refused() -> None:
+    fake = FakeTinker(max_datums=2, max_body_bytes=2000)
+    chunk = types.EncodedTextChunk(tokens=[1, 2])
+    item = types.Datum(model_input=types.ModelInput(chunks=[chunk]), loss_fn_inputs={})
+    with fake.client(max_retries=0) as client:
+        session = client.service.create_session(tags=[], sdk_version="t").session_id
+        model = client.models.create(session_id=session, model_seq_id=0, base_model="b").result().model_id
+        small = types.ForwardBackwardInput(data=[item, item], loss_fn="cross_entropy")
+        client.training.forward_backward(forward_backward_input=small, model_id=model, seq_id=1).result()
+        large = types.ForwardBackwardInput(data=[item] * 3, loss_fn="cross_entropy")
+        with pytest.raises(BadRequestError, match="at most 2"):
+            client.training.forward_backward(forward_backward_input=large, model_id=model, seq_id=2)
+        with pytest.raises(APIStatusError) as too_big:
+            client.service.create_session(tags=["x" * 3000], sdk_version="t")
+    assert too_big.value.status_code == 413
+    assert fake.applied_to(model) == ["training.forward_backward"]
+
+
+def test_the_fake_is_loaded_only_when_imported() -> None:
+    code = "import sys, tinker_client; tinker_client.Tinker; print('tinker_client.testing' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr

@@ -38,6 +38,9 @@ class FakeTinker(State):
         session_timeout: seconds without a heartbeat after which a session expires.
         metadata_threshold: results larger than this (bytes of JSON) answer a first poll
             with `allow_metadata_only` with `complete_metadata`.
+        max_datums: forward(_backward) requests with more datums are refused (400); the
+            client config then reports it as `fwdbwd_max_chunk_len`.
+        max_body_bytes: larger request bodies are refused (413).
         clock: the wall clock (seconds), for timestamps, heartbeats and TTLs.
     """
 
@@ -52,6 +55,8 @@ class FakeTinker(State):
         retry_after_ms: int | None = None,
         session_timeout: float | None = None,
         metadata_threshold: int | None = None,
+        max_datums: int | None = None,
+        max_body_bytes: int | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(clock, session_timeout)
@@ -62,6 +67,11 @@ class FakeTinker(State):
         self.applied: list[Applied] = []
         self._faults: dict[str, list[tuple[Fault, int | None]]] = {}
         self._replays: dict[str, Reply] = {}
+        self._answers: dict[str, dict[str, Any]] = {}
+        self.max_datums = max_datums
+        self.max_body_bytes = max_body_bytes
+        if max_datums is not None:
+            self._answers["service.get_client_config"] = {"fwdbwd_max_chunk_len": max_datums}
         self._lock = threading.RLock()
 
     # ---------------------------------------------------------------- configuration
@@ -102,6 +112,17 @@ class FakeTinker(State):
         """Make polls of `request_id` answer 410, as for a promise the server dropped."""
         with self._lock:
             self.futures.records[request_id].expired = True
+
+    def set_answer(self, operation: str, fields: Mapping[str, Any]) -> None:
+        """Merge `fields` into every answer of `operation` (for a future: into its result).
+
+        E.g. `set_answer("service.get_client_config", {"pjwt_auth_enabled": True})`. The
+        answer is still validated by the spec's model.
+        """
+        if operation not in self.operations:
+            raise KeyError(f"unknown operation {operation!r}")
+        with self._lock:
+            self._answers.setdefault(operation, {}).update(fields)
 
     def applied_to(self, model_id: str) -> list[str]:
         """The operations applied to one model, in the order the fake applied them."""
@@ -193,7 +214,12 @@ class FakeTinker(State):
         key = lowered.get("x-idempotency-key")
         if key is not None and operation.method != "GET" and key in self._replays:
             return self._replays[key]
+        if self.max_body_bytes is not None and len(body) > self.max_body_bytes:
+            raise RouteError(
+                413, f"the body has {len(body)} bytes; at most {self.max_body_bytes} are accepted"
+            )
         call = Call(operation.name, match.args, self._body(operation, body))
+        self._check_batch(call)
         self.check_references(call)
         reply = self._dispatch(operation, call)
         if key is not None and operation.name not in _NOT_APPLIED and reply.status < 300:
@@ -282,11 +308,24 @@ class FakeTinker(State):
             answer["sample_sequence_ids"] = [f"{record.request_id}:{i}" for i in range(count)]
         return Reply.json(200, _checked(operation.endpoint.response, answer))
 
+    def _check_batch(self, call: Call) -> None:
+        batch = call.body.get("forward_backward_input") or call.body.get("forward_input")
+        if self.max_datums is None or not isinstance(batch, dict):
+            return
+        count = len(batch.get("data") or [])
+        if count > self.max_datums:
+            raise RouteError(400, f"{count} datums in one request; at most {self.max_datums} are accepted")
+
     def _run(self, operation: Operation, call: Call) -> Any:
         handler = HANDLERS.get(operation.name)
         if handler is None:
-            return minimal_json(operation.result or operation.endpoint.response)
-        return handler(self, call)
+            answer = minimal_json(operation.result or operation.endpoint.response)
+        else:
+            answer = handler(self, call)
+        extra = self._answers.get(operation.name)
+        if extra and isinstance(answer, dict):
+            answer = {**answer, **extra}
+        return answer
 
     def _record(self, call: Call, future: FutureRecord | None) -> None:
         model_id = call.body.get("model_id")
