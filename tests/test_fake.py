@@ -378,3 +378,20 @@ def test_the_fake_is_loaded_only_when_imported() -> None:
     code = "import sys, tinker_client; tinker_client.Tinker; print('tinker_client.testing' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_issued_tokens_are_accepted_until_they_expire() -> None:
+    fake = FakeTinker(api_key="key")
+    if "service.create_auth_token" not in fake.operations:
+        pytest.skip("the spec has no service.create_auth_token")
+    clock = [1_800_000_000.0]
+    fake.clock = lambda: clock[0]
+    exchange = fake.operations["service.create_auth_token"].endpoint
+    with fake.client(api_key="key") as client:
+        token = client.request(exchange, {}, None).jwt
+    with fake.client(api_key=token, max_retries=0) as client:
+        assert client.service.get_server_capabilities().supported_models
+        clock[0] += fake.token_lifetime
+        with pytest.raises(AuthenticationError) as expired:
+            client.service.get_server_capabilities()
+    assert 'error="invalid_token"' in expired.value.headers["www-authenticate"]

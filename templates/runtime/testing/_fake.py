@@ -229,11 +229,18 @@ class FakeTinker(State):
         return Reply(reply.status, reply.headers, reply.content, delay) if delay else reply
 
     def _authenticate(self, headers: Mapping[str, str]) -> None:
-        key = headers.get("x-api-key")
+        """An API key (the configured one, else any), or a token the fake issued and still honours."""
+        key = headers.get("x-api-key") or ""
         bearer = headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if self.api_key is None and (key or bearer):
-            return
-        if self.api_key is not None and (key == self.api_key or key in self.tokens or bearer in self.tokens):
+        for token in (key, bearer):
+            expires = self.tokens.get(token)
+            if expires is not None and expires <= self.clock():
+                raise RouteError(
+                    401, "the token has expired", {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+                )
+            if expires is not None:
+                return
+        if ((key or bearer) and self.api_key is None) or (self.api_key is not None and key == self.api_key):
             return
         raise RouteError(401, "missing or invalid API key")
 
