@@ -5,6 +5,7 @@ sessions (heartbeats, expiry) and checkpoints (save, list, publish, TTL, delete,
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 import pytest
@@ -294,3 +295,28 @@ def test_samplers_sessions_and_runs_are_listed() -> None:
         assert info.model_data.tokenizer_id == BASE and info.lora_rank == 16
         capabilities = client.service.get_server_capabilities()
         assert BASE in [m.model_name for m in capabilities.supported_models]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(1, 5))))
+def test_any_submission_order_applies_in_seq_id_order(order: tuple[int, ...]) -> None:
+    fake = FakeTinker()
+    kinds = {1: "forward_backward", 2: "optim_step", 3: "forward_backward", 4: "optim_step"}
+    with fake.client() as client:
+        _, model = start(client)
+        futures = {}
+        for seq in order:
+            if kinds[seq] == "optim_step":
+                futures[seq] = client.training.optim_step(
+                    model_id=model, seq_id=seq, adam_params=types.AdamParams()
+                )
+            else:
+                futures[seq] = client.training.forward_backward(
+                    forward_backward_input=BATCH, model_id=model, seq_id=seq
+                )
+        steps = [futures[seq].result() for seq in (2, 4)]
+    assert [(a.seq_id, a.operation) for a in fake.applied if a.model_id == model] == [
+        (seq, f"training.{kinds[seq]}") for seq in (1, 2, 3, 4)
+    ]
+    assert [s.metrics for s in steps] == [
+        {"step": float(n), "learning_rate": 0.0001, "applied_gradients": 1.0} for n in (1, 2)
+    ]

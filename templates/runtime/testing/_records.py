@@ -17,7 +17,7 @@ class Seen:
     method: str
     path: str
     query: dict[str, str]
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)  # carries the API key: kept out of reprs
     body: bytes
     operation: str | None  # `<resource>.<method>`, None when no route matched
     status: int  # what the fake answered
