@@ -320,3 +320,17 @@ def test_any_submission_order_applies_in_seq_id_order(order: tuple[int, ...]) ->
     assert [s.metrics for s in steps] == [
         {"step": float(n), "learning_rate": 0.0001, "applied_gradients": 1.0} for n in (1, 2)
     ]
+
+
+def test_a_request_expired_while_waiting_is_replaced_by_its_resubmission() -> None:
+    fake = FakeTinker()
+    with fake.client() as client:
+        _, model = start(client)
+        first = client.training.optim_step(model_id=model, seq_id=2, adam_params=types.AdamParams())
+        fake.expire_future(first.request_id)
+        again = client.training.optim_step(model_id=model, seq_id=2, adam_params=types.AdamParams())
+        client.training.forward_backward(forward_backward_input=BATCH, model_id=model, seq_id=1).result()
+        assert again.result().metrics == {"step": 1.0, "learning_rate": 0.0001, "applied_gradients": 1.0}
+        with pytest.raises(FutureExpiredError):
+            first.result()
+    assert fake.applied_to(model) == ["training.forward_backward", "training.optim_step"]
