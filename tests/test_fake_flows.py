@@ -334,3 +334,18 @@ def test_a_request_expired_while_waiting_is_replaced_by_its_resubmission() -> No
         with pytest.raises(FutureExpiredError):
             first.result()
     assert fake.applied_to(model) == ["training.forward_backward", "training.optim_step"]
+
+
+def test_sparse_targets_are_densified() -> None:
+    from tinker_client.testing._compute import forward_output
+
+    sparse = {
+        "data": [5, 6],
+        "dtype": "int64",
+        "shape": [2, 2],
+        "sparse_crow_indices": [0, 1, 2],
+        "sparse_col_indices": [1, 0],
+    }
+    output = forward_output([{"loss_fn_inputs": {"target_tokens": sparse}}], "cross_entropy", 0)
+    logprobs = output["loss_fn_outputs"][0]["logprobs"]["data"]
+    assert logprobs == [logprob(0, 0, 0), logprob(5, 1, 0), logprob(6, 2, 0), logprob(0, 3, 0)]
