@@ -79,6 +79,12 @@ EXTENSIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"type": "object", "minProperties": 1, "additionalProperties": _IDENTIFIER},
     ),
     "x-tinker-multi-segment": (PARAMETER, {"type": "boolean"}),
+    # A data-helper mixin of the runtime's _helpers.py the model inherits; a fixed list, so
+    # spec text never names code.
+    "x-tinker-helpers": (
+        SCHEMA,
+        {"type": "string", "enum": ["ModelInputHelpers", "TensorDataHelpers", "DatumHelpers"]},
+    ),
 }
 
 _PLACES = {
