@@ -76,4 +76,8 @@ def package_exports(errors: list[str]) -> list[str]:
 
 def runtime_files() -> dict[str, bytes]:
     """The hand-written runtime, copied verbatim."""
-    return {path.name: path.read_bytes() for path in sorted(RUNTIME.iterdir()) if path.is_file()}
+    return {
+        path.relative_to(RUNTIME).as_posix(): path.read_bytes()
+        for path in sorted(RUNTIME.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
