@@ -96,8 +96,18 @@ def test_heartbeats_are_sent_at_the_interval_and_stop_at_close(server: WorkflowS
     assert min(gaps) >= 0.04
     time.sleep(0.2)
     assert len([r for r in server.seen if r.path.endswith("/session_heartbeat")]) == len(beats)
-    assert not [t for t in threading.enumerate() if t.name == "tinker-session"]
+    loop = service._session._loop
+    assert loop is not None and not loop._thread.is_alive() and loop._thread not in threading.enumerate()
+    assert service._session.client._http.is_closed  # the connection pool is closed too
     assert server.paths()[-1] == "/sessions/sess-1/finish"
+
+
+def test_a_rest_only_service_client_starts_no_thread(server: WorkflowServer) -> None:  # noqa: F811
+    service = ServiceClient(base_url=server.url, api_key="tml-test")
+    service.create_rest_client().close()
+    assert service._session._loop is None
+    service.close()
+    assert server.seen == []  # no session was created, so none is finished
 
 
 def test_a_session_ended_by_the_server_is_a_typed_error_on_the_next_call(

@@ -12,6 +12,7 @@ import asyncio
 import atexit
 import logging
 import os
+import threading
 import weakref
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -88,9 +89,20 @@ class Session:
         self.heartbeats = 0
         self._heartbeat: asyncio.Task[None] | None = None
         self._lock: asyncio.Lock | None = None
-        self.loop = LoopThread("tinker-session")
+        self._loop: LoopThread | None = None
+        self._loop_lock = threading.Lock()
         self._atexit = _weak_close(self)
         atexit.register(self._atexit)
+
+    @property
+    def loop(self) -> LoopThread:
+        """The background event loop, started on first use (a RestClient-only program needs none)."""
+        with self._loop_lock:
+            if self._loop is None:
+                if self.closed:
+                    raise RuntimeError("this ServiceClient is closed")
+                self._loop = LoopThread("tinker-session")
+            return self._loop
 
     # ------------------------------------------------------------------ on the loop
 
@@ -190,12 +202,15 @@ class Session:
         if self.closed:
             return
         atexit.unregister(self._atexit)
+        with self._loop_lock:
+            loop, self.closed = self._loop, True
+        if loop is None:
+            return
         try:
-            if not self.loop.on_loop():
-                self.loop.run(self._shutdown(status, detail), timeout=60.0)
+            if not loop.on_loop():
+                loop.run(self._shutdown(status, detail), timeout=60.0)
         finally:
-            self.closed = True
-            self.loop.stop()
+            loop.stop()
 
 
 def _weak_close(session: Session) -> Any:
