@@ -52,3 +52,21 @@ def test_the_training_loop_is_applied_in_order_by_the_fake() -> None:
         ("training.forward_backward", 1), ("training.optim_step", 2), ("training.forward_backward", 3),
         ("training.optim_step", 4), ("weights.save_for_sampler", 5),
     ]  # fmt: skip
+
+
+def test_the_readme_training_loop_runs_against_the_fake(monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Training and sampling") :]
+    code = section[section.index("```python\n") + len("```python\n") :]
+    code = code[: code.index("```")]
+    assert len([line for line in code.splitlines() if line.strip()]) == 15
+    fake = FakeTinker()
+    with fake.serve() as url:
+        monkeypatch.setenv("TINKER_BASE_URL", url)
+        monkeypatch.setenv("TINKER_API_KEY", "fake-key")
+        namespace: dict[str, object] = {}
+        exec(compile(code, "README.md", "exec"), namespace)
+    assert [a.operation for a in fake.applied if a.seq_id is not None][:2] == [
+        "training.forward_backward",
+        "training.optim_step",
+    ]
