@@ -222,3 +222,33 @@ def test_optional_dependencies_are_named_when_missing(service: ServiceClient, mo
         training_client.get_tokenizer()
     with pytest.raises(ImportError, match="pip install torch"):
         training_client.forward_backward_custom([datum([1, 2])], lambda data, logprobs: (0, {}))
+
+
+def test_the_client_config_sets_batch_limits_and_sampling_joins_its_session(
+    service: ServiceClient, server: WorkflowServer  # noqa: F811
+) -> None:
+    # Until the spec has service.get_client_config / join_sampling_session, stand them in.
+    from types import SimpleNamespace
+
+    asked: list[str] = []
+
+    async def get_client_config(*, sdk_version: str, options: object) -> object:
+        asked.append(f"config {sdk_version}")
+        return SimpleNamespace(fwdbwd_max_chunk_len=2, sample_join_sampling_session=True)
+
+    async def join_sampling_session(*, sampling_session_id: str, options: object) -> object:
+        asked.append(f"join {sampling_session_id}")
+        return SimpleNamespace(client_counter=3)
+
+    resource = service._session.client.service
+    resource.get_client_config = get_client_config  # type: ignore[attr-defined]
+    resource.join_sampling_session = join_sampling_session  # type: ignore[attr-defined]
+    training_client = service.create_lora_training_client("Qwen/Qwen3-8B").result()
+    training_client.forward_backward([datum([1, 2])] * 5, "cross_entropy").result()
+    sizes = [len(r.body["forward_backward_input"]["data"]) for r in server.seen if r.path.endswith("/forward_backward")]
+    assert sizes == [2, 2, 1]
+    sampler = service.create_sampling_client(base_model="Qwen/Qwen3-8B").result()
+    for _ in range(2):
+        sampler.sample(types.ModelInput.from_ints([1]), 1, types.SamplingParams()).result()
+    assert [r.body["seq_id"] for r in server.seen if r.path.endswith("/asample")] == [3_000_000_000, 3_000_000_001]
+    assert asked == [f"config {__version__}", "join sess-1:sample:0"]

@@ -15,7 +15,7 @@ import os
 import threading
 import weakref
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -31,6 +31,7 @@ __all__ = ["FinishStatus", "Session"]
 
 logger = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 
+T = TypeVar("T")
 FinishStatus = Literal["success", "errored", "interrupted"]
 HEARTBEAT_TIMEOUT = 10.0
 
@@ -87,6 +88,7 @@ class Session:
         self.model_counter = 0
         self.sampling_counter = 0
         self.heartbeats = 0
+        self.config: Any = None  # the service's client config, when the spec has get_client_config
         self._heartbeat: asyncio.Task[None] | None = None
         self._lock: asyncio.Lock | None = None
         self._loop: LoopThread | None = None
@@ -113,6 +115,7 @@ class Session:
             self._lock = asyncio.Lock()
         async with self._lock:
             if self.session_id is None:
+                self.config = await self._client_config()
                 self.session_id = await self._create()
                 self._heartbeat = asyncio.get_running_loop().create_task(self._beat(self.session_id))
         return self.session_id
@@ -134,6 +137,22 @@ class Session:
     def next_sampling_seq_id(self) -> int:
         self.sampling_counter += 1
         return self.sampling_counter - 1
+
+    def setting(self, name: str, default: T) -> T:
+        """A value of the service's client config (e.g. `fwdbwd_max_chunk_len`), else `default`."""
+        value = getattr(self.config, name, None)
+        return default if value is None else cast(T, value)
+
+    async def _client_config(self) -> Any:
+        """The service's client config, asked first as the SDK does (when the spec has the call)."""
+        get_config = getattr(self.client.service, "get_client_config", None)
+        if get_config is None:
+            return None
+
+        async def ask(options: RequestOptions) -> Any:
+            return await get_config(sdk_version=__version__, options=options)
+
+        return await call_with_waits(ask, self.waits("client config"))
 
     async def _create(self) -> str:
         tags = [t for t in os.environ.get("TINKER_TAGS", "").split(",") if t]

@@ -8,12 +8,13 @@ wait deadline) instead of failing.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import TYPE_CHECKING, Any
 
 from ._workflow_loop import ClientFuture, QueueState
 from ._workflow_tokenizer import load_tokenizer
-from ._workflow_wait import WaitPolicy, run_request
+from ._workflow_wait import WaitPolicy, call_with_waits, run_request
 
 if TYPE_CHECKING:
     from ._workflow_session import Session
@@ -51,6 +52,8 @@ class SamplingClient:
         self._lock = threading.Lock()
         self._next_seq_id = 0
         self._queue = QueueState(f"sampler {sampling_session_id}")
+        self._seq_base: int | None = None
+        self._join_lock: asyncio.Lock | None = None
 
     def __repr__(self) -> str:
         return f"SamplingClient(sampling_session_id={self._sampling_session_id!r})"
@@ -101,11 +104,15 @@ class SamplingClient:
         }
         sampling = self._session.client.sampling
         waits = self._session.waits(f"sample {seq_id} of {self._sampling_session_id}")
-        coro = run_request(
-            self._session.client, lambda options: sampling.asample(options=options, **args), SampleResponse,
-            "Sample", self._queue, waits, headers=BACKPRESSURE_HEADERS,
-        )
-        return self._session.loop.submit(coro, self._queue)
+
+        async def run() -> SampleResponse:
+            args["seq_id"] = await self._joined() + seq_id
+            return await run_request(
+                self._session.client, lambda options: sampling.asample(options=options, **args), SampleResponse,
+                "Sample", self._queue, waits, headers=BACKPRESSURE_HEADERS,
+            )
+
+        return self._session.loop.submit(run(), self._queue)
 
     async def sample_async(
         self,
@@ -144,6 +151,28 @@ class SamplingClient:
         self, prompt: ModelInput, prompt_logprobs_last_n: int | None = None
     ) -> list[float | None]:
         return await self.compute_logprobs(prompt, prompt_logprobs_last_n)
+
+    async def _joined(self) -> int:
+        """The base of this client's seq_ids: 0, or its block after joining the sampling session.
+
+        The SDK joins (`join_sampling_session`) before its first sample when the service's client
+        config says `sample_join_sampling_session`; so does this client, when the spec has the call.
+        """
+        if self._join_lock is None:
+            self._join_lock = asyncio.Lock()
+        async with self._join_lock:
+            if self._seq_base is None:
+                self._seq_base = 0
+                join = getattr(self._session.client.service, "join_sampling_session", None)
+                if join is not None and self._session.setting("sample_join_sampling_session", False):
+                    sampling_session_id = self._sampling_session_id
+
+                    async def ask(options: Any) -> Any:
+                        return await join(sampling_session_id=sampling_session_id, options=options)
+
+                    joined = await call_with_waits(ask, self._session.waits("join sampling session"))
+                    self._seq_base = 1_000_000_000 * int(joined.client_counter)
+        return self._seq_base
 
     def get_base_model(self) -> str:
         """The base model; asked of the server (`samplers.get`) when the client was made from a path."""
@@ -199,8 +228,6 @@ async def open_sampling_client(
             session_id=session_id, sampling_session_seq_id=seq_id, base_model=base_model,
             model_path=model_path, options=options,
         )
-
-    from ._workflow_wait import call_with_waits
 
     answer = await call_with_waits(create, session.waits("create sampling session"))
     return SamplingClient(

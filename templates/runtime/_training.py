@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ._endpoint import RequestOptions
 from ._errors import TinkerError
-from ._workflow_batch import Turns, combine_outputs, split_batch
+from ._workflow_batch import MAX_CHUNK_BYTES, MAX_CHUNK_LEN, Turns, combine_outputs, split_batch
 from ._workflow_loop import ClientFuture, QueueState
 from ._workflow_tokenizer import load_tokenizer
 from ._workflow_wait import run_request
@@ -306,7 +306,12 @@ class TrainingClient:
         from .types import ForwardBackwardInput, ForwardBackwardOutput
 
         self._session.check()
-        chunks = split_batch(list(data))
+        session = self._session
+        chunks = split_batch(
+            list(data),
+            session.setting("fwdbwd_max_chunk_len", MAX_CHUNK_LEN),
+            session.setting("fwdbwd_max_chunk_bytes_count", MAX_CHUNK_BYTES),
+        )
         if not chunks:
             raise ValueError("no data: pass at least one Datum")
         inputs = [ForwardBackwardInput.model_validate({"data": c, "loss_fn": loss_fn, "loss_fn_config": config}) for c in chunks]

@@ -29,11 +29,16 @@ def custom_forward_backward(
     client: TrainingClient, data: Sequence[Datum], loss_fn: Callable[..., Any]
 ) -> ClientFuture[ForwardBackwardOutput]:
     forward_data = [_forward_datum(d) for d in data]
-    from ._workflow_batch import split_batch
+    from ._workflow_batch import MAX_CHUNK_BYTES, MAX_CHUNK_LEN, split_batch
 
     forward = client.forward(forward_data, "cross_entropy")
     # The backward pass is numbered now, so that a call made after this one applies after it.
-    backward_numbers = client._turns.reserve(len(split_batch(forward_data)))
+    session = client._session
+    limits = (
+        session.setting("fwdbwd_max_chunk_len", MAX_CHUNK_LEN),
+        session.setting("fwdbwd_max_chunk_bytes_count", MAX_CHUNK_BYTES),
+    )
+    backward_numbers = client._turns.reserve(len(split_batch(forward_data, *limits)))
 
     async def run() -> ForwardBackwardOutput:
         try:
