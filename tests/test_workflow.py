@@ -252,3 +252,37 @@ def test_the_client_config_sets_batch_limits_and_sampling_joins_its_session(
         sampler.sample(types.ModelInput.from_ints([1]), 1, types.SamplingParams()).result()
     assert [r.body["seq_id"] for r in server.seen if r.path.endswith("/asample")] == [3_000_000_000, 3_000_000_001]
     assert asked == [f"config {__version__}", "join sess-1:sample:0"]
+
+
+def test_billing_pauses_and_expired_futures_are_waited_out_and_logged(
+    service: ServiceClient, server: WorkflowServer, caplog: pytest.LogCaptureFixture  # noqa: F811
+) -> None:
+    server.faults["/api/v1/create_model"] = [402]
+    server.expire_polls = 1
+    with caplog.at_level(logging.INFO, logger="tinker_client"):
+        training_client = service.create_lora_training_client("Qwen/Qwen3-8B").result(timeout=10)
+    assert training_client.model_id == "sess-1:train:0"
+    assert [p for p in server.paths() if p == "/create_model"] == ["/create_model"] * 3  # 402, accepted, resubmitted
+    assert any("paused: billing (HTTP 402)" in m for m in caplog.messages)
+    assert any("expired (HTTP 410); submitting it again" in m for m in caplog.messages)
+
+
+def test_interpreter_exit_finishes_the_session_and_stops_the_heartbeat(server: WorkflowServer) -> None:  # noqa: F811
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "from tinker_client import ServiceClient, WaitPolicy\n"
+        f"sc = ServiceClient(base_url={server.url!r}, api_key='k', wait_policy=WaitPolicy(heartbeat_interval=0.05))\n"
+        "print(sc.session_id)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "generated")}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    finish = [r.body for r in server.seen if r.path.endswith("/finish")]
+    assert finish == [{"reason": {"type": "interrupted"}, "detail": "the Python interpreter exited"}]
+    beats = len([r for r in server.seen if r.path.endswith("/session_heartbeat")])
+    time.sleep(0.2)
+    assert len([r for r in server.seen if r.path.endswith("/session_heartbeat")]) == beats

@@ -39,6 +39,7 @@ class WorkflowServer:
         self.heartbeat_status = 200
         self.try_again_rounds = 0
         self.queue_state = "active"
+        self.expire_polls = 0  # the next polls answer 410, as for a future the server dropped
         self.lock = threading.Lock()
         self._results: dict[str, Any] = {}
         self._polls: dict[str, int] = {}
@@ -114,6 +115,9 @@ class WorkflowServer:
     def _poll(self, request_id: str) -> tuple[int, Any]:
         with self.lock:
             count = self._polls[request_id] = self._polls.get(request_id, 0) + 1
+            if self.expire_polls:
+                self.expire_polls -= 1
+                return 410, {"error": "expired"}
             if request_id not in self._results:
                 return 410, {"error": "expired"}
             if count <= self.try_again_rounds:
