@@ -3,7 +3,11 @@ the spec refused with the API's status, and faults seen by the client's retries.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+import warnings
 from typing import Any
 
 import httpx
@@ -17,7 +21,6 @@ from tinker_client import (
     InternalServerError,
     NotFoundError,
     RateLimitError,
-    Tinker,
     UnprocessableEntityError,
     types,
 )
@@ -28,6 +31,7 @@ from tinker_client.testing._minimal import minimal, minimal_json
 from tinker_client.testing._routes import Router, _operation
 
 OPERATIONS = sorted(FakeTinker().operations)
+ENV = {**os.environ, "PYTHONPATH": os.path.join(os.path.dirname(__file__), "..", "generated")}
 
 
 class World:
@@ -96,6 +100,13 @@ def test_every_operation_answers_what_the_spec_promises(name: str) -> None:
     operation = world.fake.operations[name]
     args = world.arguments(name)
     raw = world.client
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # deprecated operations warn once
+        check_answer(raw, operation, name, args)
+    assert world.fake.requests[-1].status < 300
+
+
+def check_answer(raw: Any, operation: Any, name: str, args: dict[str, Any]) -> None:
     if operation.result is not None:
         future = raw.start_future(operation.endpoint, FutureSpec(operation.result, name), args, None)
         value = future.result(timeout=5)
@@ -104,19 +115,25 @@ def test_every_operation_answers_what_the_spec_promises(name: str) -> None:
         value = raw.request(operation.endpoint, args, None)
         expected = operation.endpoint.response
         assert value is None if expected is type(None) else isinstance(value, expected)
-    assert world.fake.requests[-1].status < 300
 
 
 def test_the_fake_knows_every_operation_of_the_client() -> None:
-    surface = (Tinker.__module__, len(OPERATIONS))
-    assert surface[1] >= 32
-    for name in (
-        "service.create_session",
-        "training.forward_backward",
-        "futures.retrieve",
-        "weights.delete_checkpoint",
-    ):
-        assert name in OPERATIONS
+    import importlib
+    import pkgutil
+
+    import tinker_client.resources as resources
+    from tinker_client._resource import SyncResource
+
+    methods = set()
+    for info in pkgutil.iter_modules(resources.__path__):
+        module = importlib.import_module(f"tinker_client.resources.{info.name}")
+        for cls in vars(module).values():
+            if isinstance(cls, type) and issubclass(cls, SyncResource) and cls is not SyncResource:
+                for name in vars(cls):
+                    if not name.startswith("_") and not name.endswith("_all"):  # *_all: page iterators
+                        methods.add(f"{info.name}.{name}")
+    assert methods == set(OPERATIONS)
+    assert len(methods) >= 32
 
 
 class Echo(BaseModel):
@@ -222,7 +239,7 @@ def test_a_used_seq_id_is_refused() -> None:
 
 def test_5xx_faults_are_retried_by_the_client() -> None:
     fake = FakeTinker()
-    fake.inject("service.get_server_capabilities", Fault(503), times=2)
+    fake.inject("service.get_server_capabilities", Fault(503, retry_after=0), times=2)
     with fake.client(max_retries=2) as client:
         answer = client.service.get_server_capabilities()
     assert answer.supported_models
@@ -232,7 +249,7 @@ def test_5xx_faults_are_retried_by_the_client() -> None:
 
 def test_5xx_beyond_the_retries_is_an_internal_server_error() -> None:
     fake = FakeTinker()
-    fake.inject("service.get_server_capabilities", Fault(500), times=None)
+    fake.inject("service.get_server_capabilities", Fault(500, retry_after=0), times=None)
     with fake.client(max_retries=1) as client, pytest.raises(InternalServerError):
         client.service.get_server_capabilities()
     assert len(fake.requests) == 2
@@ -288,7 +305,7 @@ def test_conflicts_and_unknown_operations() -> None:
     fake = FakeTinker()
     with pytest.raises(KeyError):
         fake.inject("no.such_operation", Fault(500))
-    with fake.client() as client:
+    with fake.client(max_retries=0) as client:
         session = client.service.create_session(tags=[], sdk_version="t").session_id
         model = client.models.create(session_id=session, model_seq_id=0, base_model="b").result().model_id
         path = client.weights.save(model_id=model, path="a").result().path
@@ -300,3 +317,87 @@ def test_conflicts_and_unknown_operations() -> None:
             fake.expire_session(session)
             client.service.session_heartbeat(session_id=session)
     assert gone.value.status_code == 410
+
+
+def test_a_lost_answer_is_recovered_by_the_retry_without_applying_twice() -> None:
+    fake = FakeTinker()
+    with fake.client(max_retries=2) as client:
+        session = client.service.create_session(tags=[], sdk_version="t").session_id
+        model = client.models.create(session_id=session, model_seq_id=0, base_model="b").result().model_id
+        fake.inject("training.optim_step", Fault(502, retry_after=0, after=True))
+        step = client.training.optim_step(model_id=model, seq_id=1, adam_params=types.AdamParams())
+        assert step.result().metrics is not None
+    attempts = [s for s in fake.requests if s.operation == "training.optim_step"]
+    assert [s.status for s in attempts] == [502, 200]
+    assert attempts[0].headers["x-idempotency-key"] == attempts[1].headers["x-idempotency-key"]
+    assert fake.applied_to(model) == ["training.optim_step"]
+
+
+def test_cancelled_future_fails_when_its_turn_comes() -> None:
+    fake = FakeTinker()
+    if "futures.cancel" not in fake.operations:
+        pytest.skip("the spec has no futures.cancel")
+    with fake.client() as client:
+        session = client.service.create_session(tags=[], sdk_version="t").session_id
+        model = client.models.create(session_id=session, model_seq_id=0, base_model="b").result().model_id
+        held = client.training.optim_step(model_id=model, seq_id=2, adam_params=types.AdamParams())
+        client.request(fake.operations["futures.cancel"].endpoint, {"request_id": held.request_id}, None)
+        client.training.optim_step(model_id=model, seq_id=1, adam_params=types.AdamParams()).result()
+    with raw(fake) as http:
+        answer = http.post("/api/v1/retrieve_future", json={"request_id": held.request_id})
+    assert answer.json() == {"error": "cancelled", "category": "user"}
+    assert fake.applied_to(model) == ["training.optim_step"]
+
+
+def test_set_answer_overrides_fields_still_within_the_spec() -> None:
+    fake = FakeTinker()
+    fake.set_answer("service.get_server_capabilities", {"supported_models": [{"model_name": "only/this"}]})
+    with fake.client(max_retries=0) as client:
+        models = client.service.get_server_capabilities().supported_models
+        assert [m.model_name for m in models] == ["only/this"]
+        fake.set_answer("service.get_server_capabilities", {"supported_models": "not a list"})
+        with pytest.raises(InternalServerError, match="outside the spec"):
+            client.service.get_server_capabilities()
+    with pytest.raises(KeyError):
+        fake.set_answer("no.such_operation", {})
+
+
+def test_batches_and_bodies_over_the_limits_are_refused() -> None:
+    fake = FakeTinker(max_datums=2, max_body_bytes=2000)
+    chunk = types.EncodedTextChunk(tokens=[1, 2])
+    item = types.Datum(model_input=types.ModelInput(chunks=[chunk]), loss_fn_inputs={})
+    with fake.client(max_retries=0) as client:
+        session = client.service.create_session(tags=[], sdk_version="t").session_id
+        model = client.models.create(session_id=session, model_seq_id=0, base_model="b").result().model_id
+        small = types.ForwardBackwardInput(data=[item, item], loss_fn="cross_entropy")
+        client.training.forward_backward(forward_backward_input=small, model_id=model, seq_id=1).result()
+        large = types.ForwardBackwardInput(data=[item] * 3, loss_fn="cross_entropy")
+        with pytest.raises(BadRequestError, match="at most 2"):
+            client.training.forward_backward(forward_backward_input=large, model_id=model, seq_id=2)
+        with pytest.raises(APIStatusError) as too_big:
+            client.service.create_session(tags=["x" * 3000], sdk_version="t")
+    assert too_big.value.status_code == 413
+    assert fake.applied_to(model) == ["training.forward_backward"]
+
+
+def test_the_fake_is_loaded_only_when_imported() -> None:
+    code = "import sys, tinker_client; tinker_client.Tinker; print('tinker_client.testing' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_issued_tokens_are_accepted_until_they_expire() -> None:
+    fake = FakeTinker(api_key="key")
+    if "service.create_auth_token" not in fake.operations:
+        pytest.skip("the spec has no service.create_auth_token")
+    clock = [1_800_000_000.0]
+    fake.clock = lambda: clock[0]
+    exchange = fake.operations["service.create_auth_token"].endpoint
+    with fake.client(api_key="key") as client:
+        token = client.request(exchange, {}, None).jwt
+    with fake.client(api_key=token, max_retries=0) as client:
+        assert client.service.get_server_capabilities().supported_models
+        clock[0] += fake.token_lifetime
+        with pytest.raises(AuthenticationError) as expired:
+            client.service.get_server_capabilities()
+    assert 'error="invalid_token"' in expired.value.headers["www-authenticate"]

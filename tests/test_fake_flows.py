@@ -5,6 +5,7 @@ sessions (heartbeats, expiry) and checkpoints (save, list, publish, TTL, delete,
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 import pytest
@@ -272,8 +273,9 @@ def test_checkpoint_lifecycle() -> None:
         client.weights.delete_checkpoint(model, "weights/kept")
         with pytest.raises(NotFoundError):
             client.weights.delete_checkpoint(model, "weights/kept")
-        with pytest.raises(RequestFailedError, match="not found"):
-            client.weights.load(model_id=model, seq_id=6, path=kept).result()
+        missing = client.weights.load(model_id=model, seq_id=6, path=kept)
+        poll = client.with_raw_response.futures.retrieve(request_id=missing.request_id)
+    assert poll.http_response.json() == {"error": f"checkpoint {kept} not found", "category": "user"}
 
 
 def test_samplers_sessions_and_runs_are_listed() -> None:
@@ -293,3 +295,57 @@ def test_samplers_sessions_and_runs_are_listed() -> None:
         assert info.model_data.tokenizer_id == BASE and info.lora_rank == 16
         capabilities = client.service.get_server_capabilities()
         assert BASE in [m.model_name for m in capabilities.supported_models]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(1, 5))))
+def test_any_submission_order_applies_in_seq_id_order(order: tuple[int, ...]) -> None:
+    fake = FakeTinker()
+    kinds = {1: "forward_backward", 2: "optim_step", 3: "forward_backward", 4: "optim_step"}
+    with fake.client() as client:
+        _, model = start(client)
+        futures = {}
+        for seq in order:
+            if kinds[seq] == "optim_step":
+                futures[seq] = client.training.optim_step(
+                    model_id=model, seq_id=seq, adam_params=types.AdamParams()
+                )
+            else:
+                futures[seq] = client.training.forward_backward(
+                    forward_backward_input=BATCH, model_id=model, seq_id=seq
+                )
+        steps = [futures[seq].result() for seq in (2, 4)]
+    assert [(a.seq_id, a.operation) for a in fake.applied if a.model_id == model] == [
+        (seq, f"training.{kinds[seq]}") for seq in (1, 2, 3, 4)
+    ]
+    assert [s.metrics for s in steps] == [
+        {"step": float(n), "learning_rate": 0.0001, "applied_gradients": 1.0} for n in (1, 2)
+    ]
+
+
+def test_a_request_expired_while_waiting_is_replaced_by_its_resubmission() -> None:
+    fake = FakeTinker()
+    with fake.client() as client:
+        _, model = start(client)
+        first = client.training.optim_step(model_id=model, seq_id=2, adam_params=types.AdamParams())
+        fake.expire_future(first.request_id)
+        again = client.training.optim_step(model_id=model, seq_id=2, adam_params=types.AdamParams())
+        client.training.forward_backward(forward_backward_input=BATCH, model_id=model, seq_id=1).result()
+        assert again.result().metrics == {"step": 1.0, "learning_rate": 0.0001, "applied_gradients": 1.0}
+        with pytest.raises(FutureExpiredError):
+            first.result()
+    assert fake.applied_to(model) == ["training.forward_backward", "training.optim_step"]
+
+
+def test_sparse_targets_are_densified() -> None:
+    from tinker_client.testing._compute import forward_output
+
+    sparse = {
+        "data": [5, 6],
+        "dtype": "int64",
+        "shape": [2, 2],
+        "sparse_crow_indices": [0, 1, 2],
+        "sparse_col_indices": [1, 0],
+    }
+    output = forward_output([{"loss_fn_inputs": {"target_tokens": sparse}}], "cross_entropy", 0)
+    logprobs = output["loss_fn_outputs"][0]["logprobs"]["data"]
+    assert logprobs == [logprob(0, 0, 0), logprob(5, 1, 0), logprob(6, 2, 0), logprob(0, 3, 0)]

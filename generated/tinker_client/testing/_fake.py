@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FakeTinker"]
 
+_PACKAGE = __name__.rpartition(".")[0].rpartition(".")[0]
 POLL_OPERATION = "futures.retrieve"
 _NOT_APPLIED = frozenset({POLL_OPERATION, "futures.retrieve_many"})
 
@@ -37,6 +38,9 @@ class FakeTinker(State):
         session_timeout: seconds without a heartbeat after which a session expires.
         metadata_threshold: results larger than this (bytes of JSON) answer a first poll
             with `allow_metadata_only` with `complete_metadata`.
+        max_datums: forward(_backward) requests with more datums are refused (400); the
+            client config then reports it as `fwdbwd_max_chunk_len`.
+        max_body_bytes: larger request bodies are refused (413).
         clock: the wall clock (seconds), for timestamps, heartbeats and TTLs.
     """
 
@@ -51,6 +55,8 @@ class FakeTinker(State):
         retry_after_ms: int | None = None,
         session_timeout: float | None = None,
         metadata_threshold: int | None = None,
+        max_datums: int | None = None,
+        max_body_bytes: int | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(clock, session_timeout)
@@ -61,6 +67,11 @@ class FakeTinker(State):
         self.applied: list[Applied] = []
         self._faults: dict[str, list[tuple[Fault, int | None]]] = {}
         self._replays: dict[str, Reply] = {}
+        self._answers: dict[str, dict[str, Any]] = {}
+        self.max_datums = max_datums
+        self.max_body_bytes = max_body_bytes
+        if max_datums is not None:
+            self._answers["service.get_client_config"] = {"fwdbwd_max_chunk_len": max_datums}
         self._lock = threading.RLock()
 
     # ---------------------------------------------------------------- configuration
@@ -102,6 +113,17 @@ class FakeTinker(State):
         with self._lock:
             self.futures.records[request_id].expired = True
 
+    def set_answer(self, operation: str, fields: Mapping[str, Any]) -> None:
+        """Merge `fields` into every answer of `operation` (for a future: into its result).
+
+        E.g. `set_answer("service.get_client_config", {"pjwt_auth_enabled": True})`. The
+        answer is still validated by the spec's model.
+        """
+        if operation not in self.operations:
+            raise KeyError(f"unknown operation {operation!r}")
+        with self._lock:
+            self._answers.setdefault(operation, {}).update(fields)
+
     def applied_to(self, model_id: str) -> list[str]:
         """The operations applied to one model, in the order the fake applied them."""
         with self._lock:
@@ -138,6 +160,21 @@ class FakeTinker(State):
         kwargs.setdefault("http_client", httpx.AsyncClient(transport=self.transport))
         return AsyncTinker(**kwargs)
 
+    def service_client(self, **kwargs: Any) -> Any:
+        """A `ServiceClient` (training and sampling) whose session lives in this fake, in process.
+
+        `kwargs` go to `ServiceClient` (e.g. `user_metadata`, `wait_policy`).
+        """
+        import importlib
+
+        import httpx
+
+        module = importlib.import_module(_PACKAGE + "._service")
+        kwargs.setdefault("api_key", self.api_key or "fake-api-key")
+        kwargs.setdefault("base_url", self.base_url)
+        kwargs.setdefault("http_client", httpx.AsyncClient(transport=self.transport))
+        return module.ServiceClient(**kwargs)
+
     def serve(self, port: int = 0) -> Any:
         """`with fake.serve() as url:` a real HTTP server on 127.0.0.1 (ephemeral port by default)."""
         from ._server import serve
@@ -171,25 +208,39 @@ class FakeTinker(State):
         delay = 0.0
         fault = self._fault(operation.name)
         if fault is not None:
-            if fault.status is not None:
+            if fault.status is not None and not fault.after:
                 return _fault_reply(fault)
             delay = fault.latency
         key = lowered.get("x-idempotency-key")
         if key is not None and operation.method != "GET" and key in self._replays:
             return self._replays[key]
+        if self.max_body_bytes is not None and len(body) > self.max_body_bytes:
+            raise RouteError(
+                413, f"the body has {len(body)} bytes; at most {self.max_body_bytes} are accepted"
+            )
         call = Call(operation.name, match.args, self._body(operation, body))
+        self._check_batch(call)
         self.check_references(call)
         reply = self._dispatch(operation, call)
         if key is not None and operation.name not in _NOT_APPLIED and reply.status < 300:
             self._replays[key] = reply
+        if fault is not None and fault.status is not None:
+            return _fault_reply(fault)
         return Reply(reply.status, reply.headers, reply.content, delay) if delay else reply
 
     def _authenticate(self, headers: Mapping[str, str]) -> None:
-        key = headers.get("x-api-key")
+        """An API key (the configured one, else any), or a token the fake issued and still honours."""
+        key = headers.get("x-api-key") or ""
         bearer = headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if self.api_key is None and (key or bearer):
-            return
-        if self.api_key is not None and (key == self.api_key or key in self.tokens or bearer in self.tokens):
+        for token in (key, bearer):
+            expires = self.tokens.get(token)
+            if expires is not None and expires <= self.clock():
+                raise RouteError(
+                    401, "the token has expired", {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+                )
+            if expires is not None:
+                return
+        if ((key or bearer) and self.api_key is None) or (self.api_key is not None and key == self.api_key):
             return
         raise RouteError(401, "missing or invalid API key")
 
@@ -231,9 +282,11 @@ class FakeTinker(State):
             return Reply.json(status, answer)
         if operation.name == "futures.cancel":
             record = self.futures.records.get(str(call.body.get("request_id")))
-            if record is not None and record.failure is None and not record.applied:
+            if record is not None and not record.applied:
                 record.injected = Failure("cancelled", "user")
-            return Reply.json(204, None)
+            self._record(call, None)
+            answer = minimal_json(operation.endpoint.response)
+            return Reply.json(204, None) if answer is None else Reply.json(200, answer)
         if operation.result is not None:
             return self._start(operation, call)
         answer = _checked(operation.endpoint.response, self._run(operation, call))
@@ -262,11 +315,24 @@ class FakeTinker(State):
             answer["sample_sequence_ids"] = [f"{record.request_id}:{i}" for i in range(count)]
         return Reply.json(200, _checked(operation.endpoint.response, answer))
 
+    def _check_batch(self, call: Call) -> None:
+        batch = call.body.get("forward_backward_input") or call.body.get("forward_input")
+        if self.max_datums is None or not isinstance(batch, dict):
+            return
+        count = len(batch.get("data") or [])
+        if count > self.max_datums:
+            raise RouteError(400, f"{count} datums in one request; at most {self.max_datums} are accepted")
+
     def _run(self, operation: Operation, call: Call) -> Any:
         handler = HANDLERS.get(operation.name)
         if handler is None:
-            return minimal_json(operation.result or operation.endpoint.response)
-        return handler(self, call)
+            answer = minimal_json(operation.result or operation.endpoint.response)
+        else:
+            answer = handler(self, call)
+        extra = self._answers.get(operation.name)
+        if extra and isinstance(answer, dict):
+            answer = {**answer, **extra}
+        return answer
 
     def _record(self, call: Call, future: FutureRecord | None) -> None:
         model_id = call.body.get("model_id")

@@ -78,7 +78,6 @@ class Futures:
 
     def create(self, operation: str, body: dict[str, Any]) -> FutureRecord:
         model_id, seq_id = body.get("model_id"), body.get("seq_id")
-        pending = self._failures.get(operation)
         record = FutureRecord(
             request_id=f"fake-request-{len(self.records) + 1}",
             operation=operation,
@@ -86,25 +85,28 @@ class Futures:
             model_id=model_id if isinstance(model_id, str) else None,
             seq_id=seq_id if isinstance(seq_id, int) and isinstance(model_id, str) else None,
             rounds=self.rounds_by_operation.get(operation, self.try_again_rounds),
-            injected=pending.pop(0) if pending else None,
         )
         if record.seq_id is not None and record.model_id is not None:
-            lane = self._lanes.setdefault(record.model_id, _Lane())
-            earlier = lane.used.get(record.seq_id)
-            if earlier is not None and not earlier.expired:
-                raise RouteError(400, f"seq_id {record.seq_id} was already used for model {record.model_id}")
-            if earlier is not None:
-                # Re-submitted after its future expired (410): the work was done once, keep it.
-                record.applied, record.result, record.failure = (
-                    earlier.applied,
-                    earlier.result,
-                    earlier.failure,
-                )
-                record.seq_id = None
-            else:
-                lane.used[record.seq_id] = record
+            self._take_seq(record, record.model_id, record.seq_id)
+        pending = self._failures.get(operation)
+        if pending and not record.applied:
+            record.injected = pending.pop(0)
         self.records[record.request_id] = record
         return record
+
+    def _take_seq(self, record: FutureRecord, model_id: str, seq_id: int) -> None:
+        """Claim `seq_id` on the model for `record`; 400 when a live request holds it."""
+        lane = self._lanes.setdefault(model_id, _Lane())
+        earlier = lane.used.get(seq_id)
+        if earlier is not None and not earlier.expired:
+            raise RouteError(400, f"seq_id {seq_id} was already used for model {model_id}")
+        if earlier is not None and earlier.applied:
+            # Re-submitted after its future expired (410): the work was done once, keep it.
+            record.applied, record.result, record.failure = earlier.applied, earlier.result, earlier.failure
+            record.seq_id = None
+            return
+        lane.held.pop(seq_id, None)  # an expired request still waiting gives its turn to this one
+        lane.used[seq_id] = record
 
     def submit(self, record: FutureRecord, apply: Callable[[FutureRecord], None]) -> None:
         """Apply `record` now, or hold it until the requests before it (by seq_id) arrive."""

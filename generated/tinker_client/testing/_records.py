@@ -17,7 +17,7 @@ class Seen:
     method: str
     path: str
     query: dict[str, str]
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)  # carries the API key: kept out of reprs
     body: bytes
     operation: str | None  # `<resource>.<method>`, None when no route matched
     status: int  # what the fake answered
@@ -47,6 +47,8 @@ class Fault:
     latency: seconds to wait before answering.
     body: the JSON error body; default `{"error": ..., "category": "server"}`.
     headers: extra response headers (e.g. {"x-should-retry": "false"}).
+    after: carry the request out first, then answer `status`: a lost answer, which a
+        retry with the same X-Idempotency-Key recovers without applying it twice.
     """
 
     status: int | None = None
@@ -54,6 +56,7 @@ class Fault:
     latency: float = 0.0
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    after: bool = False
 
 
 @dataclass(frozen=True)

@@ -66,12 +66,15 @@ def _handler(fake: FakeTinker) -> type[BaseHTTPRequestHandler]:
             reply = fake.handle(self.command, path, query, dict(self.headers.items()), body)
             if reply.delay:
                 time.sleep(reply.delay)
-            self.send_response(reply.status)
-            for key, value in reply.headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(reply.content)))
-            self.end_headers()
-            self.wfile.write(reply.content)
+            try:
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(reply.content)))
+                self.end_headers()
+                self.wfile.write(reply.content)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up waiting (its timeout)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 

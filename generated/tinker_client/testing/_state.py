@@ -125,7 +125,8 @@ class State:
         self.samplers: dict[str, Sampler] = {}
         self.checkpoints: dict[str, Checkpoint] = {}  # by tinker path
         self.telemetry: list[dict[str, Any]] = []
-        self.tokens: set[str] = set()  # tokens issued by the auth exchange
+        self.tokens: dict[str, float] = {}  # tokens issued by the auth exchange, and their expiry
+        self.token_lifetime = 3600.0
 
     # ---------------------------------------------------------------- lookups
 

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["VOCAB_SIZE", "forward_output", "logprob", "sample_output", "token_count"]
+__all__ = ["VOCAB_SIZE", "forward_output", "logprob", "sample_output"]
 
 VOCAB_SIZE = 32_000
 DEFAULT_MAX_TOKENS = 16
@@ -22,19 +22,8 @@ def logprob(token: int, position: int, step: int) -> float:
     return round(-base / (1.0 + 0.25 * step), 6)
 
 
-def token_count(model_input: Mapping[str, Any]) -> int:
-    """Tokens of a ModelInput: its text tokens, plus `expected_tokens` of image chunks (else 1)."""
-    count = 0
-    for chunk in model_input.get("chunks", []):
-        tokens = chunk.get("tokens")
-        if isinstance(tokens, list):
-            count += len(tokens)
-        else:
-            count += int(chunk.get("expected_tokens") or 1)
-    return count
-
-
 def _tokens(model_input: Mapping[str, Any]) -> list[int]:
+    """The text tokens of a ModelInput; an image chunk counts as `expected_tokens` zeros."""
     out: list[int] = []
     for chunk in model_input.get("chunks", []):
         tokens = chunk.get("tokens")
@@ -43,10 +32,23 @@ def _tokens(model_input: Mapping[str, Any]) -> list[int]:
 
 
 def _flat(tensor: Mapping[str, Any] | None) -> list[Any]:
+    """The values of a TensorData, row-major; a sparse (CSR) one densified with zeros."""
     if not tensor:
         return []
     data = tensor.get("data")
-    return list(data) if isinstance(data, list) else []
+    values = list(data) if isinstance(data, list) else []
+    crow, col, shape = (
+        tensor.get("sparse_crow_indices"),
+        tensor.get("sparse_col_indices"),
+        tensor.get("shape"),
+    )
+    if not (isinstance(crow, list) and isinstance(col, list) and isinstance(shape, list) and len(shape) == 2):
+        return values
+    dense: list[Any] = [0] * (int(shape[0]) * int(shape[1]))
+    for row in range(len(crow) - 1):
+        for index in range(int(crow[row]), int(crow[row + 1])):
+            dense[row * int(shape[1]) + int(col[index])] = values[index]
+    return dense
 
 
 def forward_output(data: Sequence[Mapping[str, Any]], loss_fn: str, step: int) -> dict[str, Any]:

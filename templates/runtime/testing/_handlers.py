@@ -194,15 +194,16 @@ def get_sampler(state: State, call: Call) -> Any:
 
 
 def create_auth_token(state: State, call: Call) -> Any:
-    """A JWT-shaped token (unsigned) that expires in an hour."""
+    """A JWT-shaped token (unsigned, `iat` and `exp` claims) valid for `state.token_lifetime`."""
 
     def part(value: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
-    now = int(state.clock())
-    claims = {"sub": "fake-user", "iat": now, "exp": now + 3600, "n": len(state.tokens)}
+    now = state.clock()
+    expires = now + state.token_lifetime
+    claims = {"sub": "fake-user", "iat": int(now), "exp": int(expires), "n": len(state.tokens)}
     token = f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}.fake"
-    state.tokens.add(token)
+    state.tokens[token] = expires
     return {"jwt": token}
 
 

@@ -66,10 +66,11 @@ def _model(model: type[BaseModel], depth: int) -> Any:
         return minimal(field.annotation, _field_constraints(field.metadata), depth + 1)
     values: dict[str, Any] = {}
     for name, field in model.model_fields.items():
+        key = field.alias or name
         if field.is_required():
-            values[field.alias or name] = minimal(
-                field.annotation, _field_constraints(field.metadata), depth + 1
-            )
+            values[key] = minimal(field.annotation, _field_constraints(field.metadata), depth + 1)
+        elif get_origin(field.annotation) is Literal:
+            values[key] = field.get_default()  # a tag: unions find their member by it
     return values
 
 
