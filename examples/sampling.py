@@ -45,14 +45,14 @@ def run(service_client: ServiceClient) -> None:
 
 @contextmanager
 def service() -> Iterator[ServiceClient]:
-    """The real service with TINKER_API_KEY, else the fake on 127.0.0.1."""
+    """The real service with TINKER_API_KEY, else the fake Tinker server."""
     if os.environ.get("TINKER_API_KEY"):
         with ServiceClient() as service_client:
             yield service_client
         return
     from tinker_client.testing import FakeTinker
 
-    with FakeTinker().serve() as url, ServiceClient(base_url=url, api_key="fake-key") as service_client:
+    with FakeTinker().service_client() as service_client:  # in process, no network
         yield service_client
 
 
