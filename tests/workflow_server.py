@@ -68,6 +68,8 @@ class WorkflowServer:
             return self.heartbeat_status, {"type": "session_heartbeat"}
         if route.startswith("/sessions/") and route.endswith("/finish"):
             return 200, {}
+        if route == "/client/config":
+            return 200, {"fwdbwd_max_chunk_len": 1024}
         if route == "/get_server_capabilities":
             return 200, {"supported_models": [{"model_name": "Qwen/Qwen3-8B"}]}
         if route == "/get_info":

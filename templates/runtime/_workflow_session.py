@@ -152,7 +152,13 @@ class Session:
         async def ask(options: RequestOptions) -> Any:
             return await get_config(sdk_version=__version__, options=options)
 
-        return await call_with_waits(ask, self.waits("client config"))
+        try:
+            return await call_with_waits(ask, self.waits("client config"))
+        except APIStatusError as exc:
+            if exc.status_code != 404:
+                raise
+            logger.info("the server has no client config (HTTP 404); using the defaults")
+            return None
 
     async def _create(self) -> str:
         tags = [t for t in os.environ.get("TINKER_TAGS", "").split(",") if t]
