@@ -287,3 +287,30 @@ def test_interpreter_exit_finishes_the_session_and_stops_the_heartbeat(server: W
     beats = len([r for r in server.seen if r.path.endswith("/session_heartbeat")])
     time.sleep(0.2)
     assert len([r for r in server.seen if r.path.endswith("/session_heartbeat")]) == beats
+
+
+def test_calls_the_spec_lacks_name_the_missing_operation_and_copy_weights_sends_the_project(
+    server: WorkflowServer,  # noqa: F811
+) -> None:
+    from types import SimpleNamespace
+
+    from tinker_client import TinkerError
+
+    with ServiceClient(project_id="proj-1", base_url=server.url, api_key="k", wait_policy=FAST) as service:
+        training_client = service.create_lora_training_client("Qwen/Qwen3-8B").result()
+        weights = service._session.client.weights
+        if not hasattr(weights, "save_external"):
+            with pytest.raises(TinkerError, match=r"weights\.save_external"):
+                training_client.save_weights_external("ext")
+        sent: list[dict[str, object]] = []
+
+        async def copy(**kwargs: object) -> object:
+            sent.append({k: v for k, v in kwargs.items() if k != "options"})
+            return SimpleNamespace(tinker_path="tinker://copy/weights/w")
+
+        weights.copy = copy  # type: ignore[method-assign]  # stands in until the spec has weights.copy
+        assert service.copy_weights("tinker://run/weights/w", ttl_seconds=3600).result() == "tinker://copy/weights/w"
+    assert sent == [
+        {"source_path": "tinker://run/weights/w", "destination_project_id": "proj-1", "ttl_seconds": 3600,
+         "weights_access_token": None},
+    ]  # fmt: skip

@@ -82,6 +82,7 @@ class Session:
             "project_id": project_id,
             "display_name": display_name,
         }
+        self.project_id = project_id
         self.session_id: str | None = None
         self.ended: str | None = None
         self.closed = False

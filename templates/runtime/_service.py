@@ -210,9 +210,17 @@ class ServiceClient:
         if copy is None:
             raise TinkerError("copy_weights needs the weights.copy operation in the spec")
 
+        project_id = self._session.project_id
+
+        async def ask(options: Any) -> Any:
+            return await copy(
+                source_path=path, destination_project_id=project_id, ttl_seconds=ttl_seconds,
+                weights_access_token=weights_access_token, options=options,
+            )
+
         async def run() -> str:
-            answer = await copy(path=path, ttl_seconds=ttl_seconds, weights_access_token=weights_access_token)
-            return str(getattr(answer, "path", answer))
+            answer = await call_with_waits(ask, self._session.waits(f"copy_weights {path}"))
+            return str(answer.tinker_path)
 
         return self._session.loop.submit(run())
 

@@ -190,8 +190,11 @@ class TrainingClient:
         self, name: str, ttl_seconds: int | None = None, age_encryption_recipients: list[str] | None = None
     ) -> ClientFuture[Any]:
         """Save weights for use outside Tinker (needs the spec's `weights.save_external`)."""
+        from . import types
+
         save = getattr(self._client.weights, "save_external", None)
-        if save is None:
+        result: type[Any] | None = vars(types).get("SaveWeightsExternalResponse")
+        if save is None or result is None:
             raise TinkerError("save_weights_external needs the weights.save_external operation in the spec")
 
         def send(seq_id: int, options: RequestOptions) -> Awaitable[Any]:
@@ -200,9 +203,7 @@ class TrainingClient:
                 age_encryption_recipients=age_encryption_recipients, options=options,
             )
 
-        from .types import SaveWeightsResponse
-
-        return self._one("save_weights_external", "SaveWeightsExternal", SaveWeightsResponse, send)
+        return self._one("save_weights_external", "SaveWeightsExternal", result, send)
 
     async def save_weights_external_async(
         self, name: str, ttl_seconds: int | None = None, age_encryption_recipients: list[str] | None = None
