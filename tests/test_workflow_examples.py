@@ -70,3 +70,18 @@ def test_the_readme_training_loop_runs_against_the_fake(monkeypatch: pytest.Monk
         "training.forward_backward",
         "training.optim_step",
     ]
+
+
+def test_a_session_the_fake_expired_is_a_typed_error_on_the_next_call() -> None:
+    from tinker_client import SessionEndedError, types
+
+    fake = FakeTinker()
+    http = httpx.AsyncClient(transport=fake.transport)
+    with ServiceClient(base_url=fake.base_url, api_key="k", http_client=http) as service:
+        training_client = service.create_lora_training_client("Qwen/Qwen3-8B").result()
+        fake.expire_session(service.session_id)
+        datum = types.Datum(model_input=types.ModelInput.from_ints([1]), loss_fn_inputs={"target_tokens": [2]})
+        with pytest.raises(SessionEndedError, match="HTTP 410"):
+            training_client.forward_backward([datum], "cross_entropy").result(timeout=10)
+        with pytest.raises(SessionEndedError):  # and at once on the call after it
+            training_client.optim_step(types.AdamParams())

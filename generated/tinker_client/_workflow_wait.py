@@ -75,9 +75,10 @@ class WaitPolicy:
 class Waits:
     """The waiting of one request: total time, the last reason, the deadline."""
 
-    def __init__(self, what: str, policy: WaitPolicy) -> None:
+    def __init__(self, what: str, policy: WaitPolicy, ended: Callable[[str], None] | None = None) -> None:
         self.what = what
         self.policy = policy
+        self.ended = ended  # called (and raises SessionEndedError) when the session is gone
         self.waited = 0.0
         self.reason: str | None = None
         self.attempt = 0
@@ -126,6 +127,8 @@ async def call_with_waits(
         try:
             return await call(options)
         except (APIStatusError, APIConnectionError) as exc:
+            if isinstance(exc, APIStatusError) and exc.status_code == 410 and waits.ended is not None:
+                waits.ended(f"{waits.what} answered HTTP 410")
             decision = wait_reason(exc)
             if decision is None:
                 raise

@@ -129,7 +129,14 @@ class Session:
             raise RuntimeError("this ServiceClient is closed")
 
     def waits(self, what: str) -> Waits:
-        return Waits(what, self.policy)
+        return Waits(what, self.policy, self._ended_by_server)
+
+    def _ended_by_server(self, detail: str) -> None:
+        """A call found the session gone (HTTP 410): remember it and raise SessionEndedError."""
+        self.ended = detail
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        raise SessionEndedError(self.session_id or "?", detail)
 
     def next_model_seq_id(self) -> int:
         self.model_counter += 1
