@@ -21,7 +21,12 @@ from .review.surface import Method, Surface, surface
 # Exported by the package but imported on first use, by module.
 LAZY_EXPORTS = {
     "_rest": ["APIFuture", "ParsedCheckpointTinkerPath", "parse_tinker_path"],
-    "rest_client": ["RestClient", "ServiceClient"],
+    "rest_client": ["RestClient"],
+    "_service": ["ServiceClient"],
+    "_training": ["TrainingClient"],
+    "_sampling": ["SamplingClient"],
+    "_workflow_loop": ["ClientFuture"],
+    "_workflow_wait": ["SessionEndedError", "WaitDeadlineError", "WaitPolicy"],
 }
 
 

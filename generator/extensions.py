@@ -87,6 +87,12 @@ EXTENSIONS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "x-tinker-multi-segment": (PARAMETER, {"type": "boolean"}),
     "x-tinker-default": (PROPERTY, {"enum": [CLIENT_VERSION]}),
+    # A data-helper mixin of the runtime's _helpers.py the model inherits; a fixed list, so
+    # spec text never names code.
+    "x-tinker-helpers": (
+        SCHEMA,
+        {"type": "string", "enum": ["ModelInputHelpers", "TensorDataHelpers", "DatumHelpers"]},
+    ),
 }
 
 _PLACES = {

@@ -34,7 +34,28 @@ def models_source(api: Api, header: str) -> str:
     text = json.dumps(document)
     cache_key = cache.key(version("datamodel-code-generator"), Path(__file__).read_text(), text, header)
     source = cache.cached("models", cache_key, lambda: _generate(api.spec_file, text, header))
-    return add_aliases(source, {m.name: m.aliases for m in api.models if m.aliases})
+    source = add_aliases(source, {m.name: m.aliases for m in api.models if m.aliases})
+    return add_helpers(source, {m.name: m.schema["x-tinker-helpers"] for m in api.models if "x-tinker-helpers" in m.schema})
+
+
+def add_helpers(source: str, helpers: Mapping[str, str]) -> str:
+    """Each marked model inherits its x-tinker-helpers mixin (from the runtime's `_helpers.py`).
+
+    The loader allows only the mixin names `_helpers.py` defines (extensions.py).
+    """
+    if not helpers:
+        return source
+    lines = source.splitlines()
+    tree = ast.parse(source)
+    last_import = 0
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            last_import = node.end_lineno or node.lineno
+        elif isinstance(node, ast.ClassDef) and node.name in helpers:
+            line = node.lineno - 1
+            lines[line] = lines[line].replace("(BaseModel)", f"({helpers[node.name]}, BaseModel)", 1)
+    lines.insert(last_import, f"\nfrom ._helpers import {', '.join(sorted(set(helpers.values())))}")
+    return "\n".join(lines) + "\n"
 
 
 def add_aliases(source: str, aliases: Mapping[str, tuple[tuple[str, str], ...]]) -> str:

@@ -89,7 +89,7 @@ CASES = {
         edit("      x-tinker-future:", "      x-tinker-futur:"),
         [
             "27: /paths/~1things/post/x-tinker-futur: unknown extension x-tinker-futur; known: x-tinker-aliases, x-tinker-default, x-tinker-future,"
-            " x-tinker-multi-segment, x-tinker-pagination, x-tinker-redirect, x-tinker-rest"
+            " x-tinker-helpers, x-tinker-multi-segment, x-tinker-pagination, x-tinker-redirect, x-tinker-rest"
         ],
     ),
     "extension in the wrong place": (

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from ._helpers import DatumHelpers, ModelInputHelpers, TensorDataHelpers
+
 
 class AccessScope(RootModel[Literal["owned", "accessible"]]):
     root: Literal["owned", "accessible"] = "owned"
@@ -745,7 +747,7 @@ class DmelChunk(BaseModel):
     type: Literal["dmel"] = "dmel"
 
 
-class ModelInput(BaseModel):
+class ModelInput(ModelInputHelpers, BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -757,7 +759,7 @@ class ModelInput(BaseModel):
     ]
 
 
-class TensorData(BaseModel):
+class TensorData(TensorDataHelpers, BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
@@ -780,7 +782,7 @@ class TensorData(BaseModel):
     """
 
 
-class Datum(BaseModel):
+class Datum(DatumHelpers, BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
