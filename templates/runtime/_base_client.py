@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar, cast
 
 import httpx
 
+from ._auth import KeyAuth
 from ._endpoint import Endpoint, Prepared, RequestOptions, prepare
 from ._errors import APIConnectionError, APITimeoutError, FutureTimeoutError, TinkerError
 from ._futures import POLL_TIMEOUT, RETRIEVE_PATH, Again, AsyncFuture, Future, FutureSpec, poll_step
@@ -56,6 +57,7 @@ class BaseClient:
         default_headers: Mapping[str, str] | None,
         archive_retry_delay: float,
         archive_max_attempts: int,
+        token_exchange: bool | None = False,
     ) -> None:
         api_key = api_key or os.environ.get(API_KEY_ENV) or None
         if api_key is None:
@@ -67,6 +69,9 @@ class BaseClient:
         self.default_headers = dict(default_headers or {})
         self.archive_retry_delay = archive_retry_delay
         self.archive_max_attempts = archive_max_attempts
+        self._auth = KeyAuth(
+            api_key, base_url=self.base_url, sdk_version="0", token_exchange=token_exchange, headers=self.default_headers
+        )
         self._rng = random.Random()
         self._now = time.time
         self._monotonic = time.monotonic
@@ -181,6 +186,7 @@ class SyncAPIClient(BaseClient):
         http_client: httpx.Client | None = None,
         archive_retry_delay: float = 30.0,
         archive_max_attempts: int = 6,
+        token_exchange: bool | None = False,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -190,6 +196,7 @@ class SyncAPIClient(BaseClient):
             default_headers=default_headers,
             archive_retry_delay=archive_retry_delay,
             archive_max_attempts=archive_max_attempts,
+            token_exchange=token_exchange,
         )
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.Client(follow_redirects=False)
@@ -230,7 +237,7 @@ class SyncAPIClient(BaseClient):
         attempt = 0
         while True:
             try:
-                response = self._http.send(request)
+                response = self._http.send(request, auth=self._auth)
             except httpx.TransportError as exc:
                 delay = self._retry_delay(endpoint, attempt, options, None)
                 if delay is None:
@@ -252,7 +259,7 @@ class SyncAPIClient(BaseClient):
         while True:
             request = poller.request(self._http)
             try:
-                response = self._http.send(request)
+                response = self._http.send(request, auth=self._auth)
             except httpx.TransportError as exc:
                 step: R | Again = poller.failed(request, exc)
             else:
@@ -287,6 +294,7 @@ class AsyncAPIClient(BaseClient):
         http_client: httpx.AsyncClient | None = None,
         archive_retry_delay: float = 30.0,
         archive_max_attempts: int = 6,
+        token_exchange: bool | None = False,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -296,6 +304,7 @@ class AsyncAPIClient(BaseClient):
             default_headers=default_headers,
             archive_retry_delay=archive_retry_delay,
             archive_max_attempts=archive_max_attempts,
+            token_exchange=token_exchange,
         )
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(follow_redirects=False)
@@ -343,7 +352,7 @@ class AsyncAPIClient(BaseClient):
         attempt = 0
         while True:
             try:
-                response = await self._http.send(request)
+                response = await self._http.send(request, auth=self._auth)
             except httpx.TransportError as exc:
                 delay = self._retry_delay(endpoint, attempt, options, None)
                 if delay is None:
@@ -365,7 +374,7 @@ class AsyncAPIClient(BaseClient):
         while True:
             request = poller.request(self._http)
             try:
-                response = await self._http.send(request)
+                response = await self._http.send(request, auth=self._auth)
             except httpx.TransportError as exc:
                 step: R | Again = poller.failed(request, exc)
             else:
