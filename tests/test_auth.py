@@ -88,8 +88,19 @@ def test_token_is_exchanged_again_at_half_its_lifetime(loopback: Loopback) -> No
     client.service.health_check()
     clock.now += 2
     client.service.health_check()
-    assert routes(loopback) == ["token", "healthz", "healthz", "token", "healthz", "healthz", "token", "healthz"]
-    assert [key for key, route in zip(sent_keys(loopback), routes(loopback), strict=True) if route == "healthz"] == [
+    assert routes(loopback) == [
+        "token",
+        "healthz",
+        "healthz",
+        "token",
+        "healthz",
+        "healthz",
+        "token",
+        "healthz",
+    ]
+    assert [
+        key for key, route in zip(sent_keys(loopback), routes(loopback), strict=True) if route == "healthz"
+    ] == [
         jwt("a"),
         jwt("a"),
         jwt("b", iat=5000, lifetime=100),
@@ -127,7 +138,9 @@ def test_a_401_without_invalid_token_is_not_replayed(loopback: Loopback) -> None
 
 def test_a_failed_refresh_keeps_sending_the_live_token(loopback: Loopback) -> None:
     exchange_on(loopback, jwt("a", lifetime=600), jwt("b"))
-    loopback.script(TOKEN, Reply(200, {"jwt": jwt("a", lifetime=600)}), Reply(503), Reply(200, {"jwt": jwt("b")}))
+    loopback.script(
+        TOKEN, Reply(200, {"jwt": jwt("a", lifetime=600)}), Reply(503), Reply(200, {"jwt": jwt("b")})
+    )
     loopback.script(HEALTH, OK)
     client, clock = make(loopback, token_exchange=True)
     client.service.health_check()
@@ -175,11 +188,15 @@ def test_concurrent_first_requests_share_one_exchange(loopback: Loopback) -> Non
 
 def test_async_exchange_refresh_and_replay(loopback: Loopback) -> None:
     exchange_on(loopback, jwt("a"), jwt("b"), jwt("c"))
-    loopback.script(TOKEN, Reply(200, {"jwt": jwt("a")}, delay=0.1), *(Reply(200, {"jwt": jwt(n)}) for n in "bc"))
+    loopback.script(
+        TOKEN, Reply(200, {"jwt": jwt("a")}, delay=0.1), *(Reply(200, {"jwt": jwt(n)}) for n in "bc")
+    )
     loopback.script(HEALTH, OK, OK, OK, OK, INVALID, OK)
 
     async def run() -> None:
-        async with tinker_client.AsyncTinker(api_key=KEY, base_url=loopback.url, token_exchange=None) as client:
+        async with tinker_client.AsyncTinker(
+            api_key=KEY, base_url=loopback.url, token_exchange=None
+        ) as client:
             clock = Clock()
             client._auth.clock = clock
             await asyncio.gather(*(client.service.health_check() for _ in range(4)))

@@ -66,7 +66,11 @@ def run_threads(batcher: FuturesBatcher, client: tinker_client.Tinker, ids: list
 
 
 def test_one_batch_round_resolves_several_futures_and_a_failure_raises(loopback: Loopback) -> None:
-    loopback.script(MANY, answer(2, finished("r1", 10), finished("r2")), answer(3, {"state": "failed", "request_id": "r3"}, delay=0.3))
+    loopback.script(
+        MANY,
+        answer(2, finished("r1", 10), finished("r2")),
+        answer(3, {"state": "failed", "request_id": "r3"}, delay=0.3),
+    )
     loopback.script(ONE, PAYLOAD, PAYLOAD, FAILED)
     client, batcher, _ = make(loopback)
     outcomes = run_threads(batcher, client, ["r1", "r2", "r3"])
@@ -76,10 +80,16 @@ def test_one_batch_round_resolves_several_futures_and_a_failure_raises(loopback:
     batcher.close()
     sent = polls(loopback)
     assert len(sent) == 3  # two rounds, then close() reports the last fetched id
-    assert sent[0]["target"] == {"type": "sampling_session", "sampling_session_id": "sess-1", "cloned_sampler_id": 0}
+    assert sent[0]["target"] == {
+        "type": "sampling_session",
+        "sampling_session_id": "sess-1",
+        "cloned_sampler_id": 0,
+    }
     assert [body["prev_cursor"] for body in sent] == [0, 2, 3]
     assert set().union(*(body["retrieved_request_ids"] for body in sent)) == {"r1", "r2", "r3"}
-    assert sorted(seen.json()["request_id"] for seen in loopback.seen if seen.path.endswith("retrieve_future")) == [
+    assert sorted(
+        seen.json()["request_id"] for seen in loopback.seen if seen.path.endswith("retrieve_future")
+    ) == [
         "r1",
         "r2",
         "r3",
@@ -89,7 +99,7 @@ def test_one_batch_round_resolves_several_futures_and_a_failure_raises(loopback:
 
 def test_a_completion_reported_before_its_waiter_arrives_is_kept(loopback: Loopback) -> None:
     loopback.script(MANY, answer(2, finished("r1"), finished("r2")))
-    client, batcher, _ = make(loopback)
+    _client, batcher, _ = make(loopback)
     assert batcher.wait("r1") == Completion("r1", "finished", None)
     assert batcher.wait("r2") == Completion("r2", "finished", None)
     assert len(polls(loopback)) == 1
@@ -97,7 +107,7 @@ def test_a_completion_reported_before_its_waiter_arrives_is_kept(loopback: Loopb
 
 def test_transient_answers_are_polled_again_after_a_pause(loopback: Loopback) -> None:
     loopback.script(MANY, Reply(503), Reply(408), Reply(400), answer(1, finished("r1", 5)))
-    client, batcher, sleeps = make(loopback)
+    _client, batcher, sleeps = make(loopback)
     assert batcher.wait("r1") == Completion("r1", "finished", 5)
     assert len(polls(loopback)) == 4 and len(sleeps) == 2 and all(0 < pause <= 5 for pause in sleeps)
 
@@ -115,7 +125,7 @@ def test_a_fatal_answer_fails_every_waiter_with_the_typed_error(loopback: Loopba
 
 def test_connection_errors_give_up_with_api_connection_error(loopback: Loopback) -> None:
     loopback.script(MANY, Reply(reset=True))
-    client, batcher, sleeps = make(loopback)
+    _client, batcher, sleeps = make(loopback)
     with pytest.raises(tinker_client.APIConnectionError):
         batcher.wait("r1")
     assert len(polls(loopback)) == 5 and len(sleeps) == 4
@@ -123,14 +133,14 @@ def test_connection_errors_give_up_with_api_connection_error(loopback: Loopback)
 
 def test_an_unknown_completion_state_is_a_validation_error(loopback: Loopback) -> None:
     loopback.script(MANY, answer(1, {"state": "exploded", "request_id": "r1"}))
-    client, batcher, _ = make(loopback)
+    _client, batcher, _ = make(loopback)
     with pytest.raises(tinker_client.APIResponseValidationError):
         batcher.wait("r1")
 
 
 def test_a_deadline_is_sent_as_the_long_poll_timeout_and_ends_the_wait(loopback: Loopback) -> None:
     loopback.script(MANY, answer(0, delay=0.05))
-    client, batcher, _ = make(loopback)
+    _client, batcher, _ = make(loopback)
     with pytest.raises(tinker_client.FutureTimeoutError):
         batcher.wait("r1", timeout=0.3)
     sent = polls(loopback)
@@ -140,7 +150,7 @@ def test_a_deadline_is_sent_as_the_long_poll_timeout_and_ends_the_wait(loopback:
 def test_the_batch_poll_sends_the_exchanged_token(loopback: Loopback) -> None:
     exchange_on(loopback, jwt("a"))
     loopback.script(MANY, answer(1, finished("r1")))
-    client, batcher, _ = make(loopback, token_exchange=True)
+    _client, batcher, _ = make(loopback, token_exchange=True)
     batcher.wait("r1")
     assert [seen.path.rsplit("/", 1)[-1] for seen in loopback.seen] == ["token", "retrieve_futures"]
     assert loopback.seen[1].headers["X-API-Key"] == jwt("a")
@@ -148,7 +158,9 @@ def test_the_batch_poll_sends_the_exchanged_token(loopback: Loopback) -> None:
 
 def test_async_waiters_share_one_round(loopback: Loopback) -> None:
     loopback.script(
-        MANY, answer(2, finished("r1"), finished("r2"), delay=0.1), answer(3, {"state": "failed", "request_id": "r3"})
+        MANY,
+        answer(2, finished("r1"), finished("r2"), delay=0.1),
+        answer(3, {"state": "failed", "request_id": "r3"}),
     )
     loopback.script(ONE, PAYLOAD, PAYLOAD, FAILED)
 
@@ -160,7 +172,8 @@ def test_async_waiters_share_one_round(loopback: Loopback) -> None:
                 return await client._poll(SPEC, request_id, timeout)
 
             outcomes = await asyncio.gather(
-                *(batcher.result(rid, fetch, timeout=10) for rid in ("r1", "r2", "r3")), return_exceptions=True
+                *(batcher.result(rid, fetch, timeout=10) for rid in ("r1", "r2", "r3")),
+                return_exceptions=True,
             )
             assert batcher.pending == 0
             await batcher.close()
@@ -185,6 +198,7 @@ def test_async_deadline_ends_the_wait(loopback: Loopback) -> None:
                 await batcher.wait("r1", timeout=0.2)
             await asyncio.sleep(0.1)  # the last round, sent before the deadline, is answered
             await batcher.close()
+
     assert all(0 < body["timeout"] <= 0.2 for body in polls(loopback))
 
     asyncio.run(run())

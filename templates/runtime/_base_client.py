@@ -70,7 +70,11 @@ class BaseClient:
         self.archive_retry_delay = archive_retry_delay
         self.archive_max_attempts = archive_max_attempts
         self._auth = KeyAuth(
-            api_key, base_url=self.base_url, sdk_version="0", token_exchange=token_exchange, headers=self.default_headers
+            api_key,
+            base_url=self.base_url,
+            sdk_version="0",
+            token_exchange=token_exchange,
+            headers=self.default_headers,
         )
         self._rng = random.Random()
         self._now = time.time

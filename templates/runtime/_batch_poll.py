@@ -244,7 +244,9 @@ class FuturesBatcher:
         """How many waiters are waiting now."""
         return sum(self._session.waiting.values())
 
-    def result(self, request_id: str, fetch: Callable[[str, float | None], R], timeout: float | None = None) -> R:
+    def result(
+        self, request_id: str, fetch: Callable[[str, float | None], R], timeout: float | None = None
+    ) -> R:
         """The request's result: wait for the batch to report it, then `fetch` its payload."""
         deadline = None if timeout is None else self._monotonic() + timeout
         completion = self.wait(request_id, timeout)
@@ -362,7 +364,10 @@ class AsyncFuturesBatcher:
         return sum(self._session.waiting.values())
 
     async def result(
-        self, request_id: str, fetch: Callable[[str, float | None], Awaitable[R]], timeout: float | None = None
+        self,
+        request_id: str,
+        fetch: Callable[[str, float | None], Awaitable[R]],
+        timeout: float | None = None,
     ) -> R:
         """The request's result: wait for the batch to report it, then `fetch` its payload."""
         deadline = None if timeout is None else self._monotonic() + timeout
