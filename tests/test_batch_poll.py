@@ -97,6 +97,17 @@ def test_one_batch_round_resolves_several_futures_and_a_failure_raises(loopback:
     assert batcher.pending == 0
 
 
+def test_a_failed_completion_raises_even_when_the_fetch_answers(loopback: Loopback) -> None:
+    loopback.script(MANY, answer(1, {"state": "failed", "request_id": "r1"}))
+    loopback.script(ONE, PAYLOAD)
+    client, batcher, _ = make(loopback)
+    with pytest.raises(tinker_client.RequestFailedError) as caught:
+        batcher.result("r1", lambda rid, t: client._poll(SPEC, rid, t))
+    assert caught.value.request_id == "r1" and caught.value.category == "unknown"
+    batcher.close()
+    assert polls(loopback)[-1]["retrieved_request_ids"] == ["r1"] and polls(loopback)[-1]["timeout"] == 0
+
+
 def test_a_completion_reported_before_its_waiter_arrives_is_kept(loopback: Loopback) -> None:
     loopback.script(MANY, answer(2, finished("r1"), finished("r2")))
     _client, batcher, _ = make(loopback)
