@@ -105,6 +105,8 @@ class Tinker(SyncAPIClient):
         http_client: an httpx.Client to send through; the caller closes it.
         archive_retry_delay, archive_max_attempts: while a checkpoint archive is being
             generated (503), wait this many seconds between at most this many attempts.
+        token_exchange: False (default) sends the API key; True exchanges it for a short-lived
+            token (refreshed at half its lifetime); None asks the server's client config first.
     """
 
     default_base_url = DEFAULT_BASE_URL
@@ -278,6 +280,8 @@ class AsyncTinker(AsyncAPIClient):
         http_client: an httpx.AsyncClient to send through; the caller closes it.
         archive_retry_delay, archive_max_attempts: while a checkpoint archive is being
             generated (503), wait this many seconds between at most this many attempts.
+        token_exchange: False (default) sends the API key; True exchanges it for a short-lived
+            token (refreshed at half its lifetime); None asks the server's client config first.
     """
 
     default_base_url = DEFAULT_BASE_URL
