@@ -172,6 +172,29 @@ def test_an_exchange_without_a_jwt_is_a_validation_error(loopback: Loopback) -> 
         client.service.health_check()
 
 
+def test_a_token_without_readable_claims_is_exchanged_again_after_30_s(loopback: Loopback) -> None:
+    loopback.script(TOKEN, Reply(200, {"jwt": "opaque-1"}), Reply(200, {"jwt": "opaque-2"}))
+    loopback.script(HEALTH, OK)
+    client, clock = make(loopback, token_exchange=True)
+    client.service.health_check()
+    clock.now += 29
+    client.service.health_check()
+    clock.now += 2
+    client.service.health_check()
+    assert routes(loopback) == ["token", "healthz", "healthz", "token", "healthz"]
+    assert sent_keys(loopback)[1:3] == ["opaque-1"] * 2 and sent_keys(loopback)[4] == "opaque-2"
+
+
+def test_a_failing_client_config_is_a_typed_error_and_asked_again(loopback: Loopback) -> None:
+    loopback.script(CONFIG, Reply(500, {"detail": "down"}), Reply(200, {"pjwt_auth_enabled": False}))
+    loopback.script(HEALTH, OK)
+    client, _ = make(loopback, token_exchange=None)
+    with pytest.raises(tinker_client.InternalServerError):
+        client.service.health_check()
+    client.service.health_check()
+    assert routes(loopback) == ["config", "config", "healthz"] and sent_keys(loopback)[2] == KEY
+
+
 def test_concurrent_first_requests_share_one_exchange(loopback: Loopback) -> None:
     exchange_on(loopback, jwt("a"))
     loopback.script(TOKEN, Reply(200, {"jwt": jwt("a")}, delay=0.2))
