@@ -50,6 +50,7 @@ POLL_TIMEOUT = 45.0  # seconds one poll may take: the server holds it open up to
 MIN_PENDING = 8  # from bench/batch_poll.py; see worth_batching
 MAX_FAILURES = 5  # connection errors in a row before the waiters get APIConnectionError
 MAX_BAD_REQUESTS = 3  # bare 400s in a row (proxies inject them) before they count
+MAX_UNCLAIMED = 4096  # completions kept for waiters yet to come; the oldest go first
 
 
 def worth_batching(pending: int) -> bool:
@@ -112,8 +113,8 @@ class _Session:
         self.retrieved: set[str] = set()  # payload fetched: reported with the next poll
         self.waiting: Counter[str] = Counter()
         self.error: TinkerError | None = None  # terminal: every waiter raises it
-        self.failures = self.bad_requests = 0
-        self.rounds = 0
+        self.failures = self.bad_requests = 0  # connection errors / bare 400s in a row
+        self.streak = 0  # polls in a row without an answer: the backoff grows with it
 
     def take(self, request_id: str) -> Completion | None:
         """This request's completion once reported; the batch's error if it broke first."""
@@ -141,12 +142,13 @@ class _Session:
 
     def settle(self, sent: _Sent, outcome: httpx.Response | httpx.TransportError) -> float:
         """Take in one poll's outcome; the seconds to wait before the next poll."""
-        self.rounds += 1
         try:
-            return self._settle(sent, outcome)
+            delay = self._settle(sent, outcome)
         except TinkerError as exc:
             self.error = exc
             return 0.0
+        self.streak = 0 if delay == 0 else self.streak + 1
+        return delay
 
     def _settle(self, sent: _Sent, outcome: httpx.Response | httpx.TransportError) -> float:
         if isinstance(outcome, httpx.TransportError):
@@ -154,7 +156,7 @@ class _Session:
             if self.failures >= MAX_FAILURES:
                 timed_out = isinstance(outcome, httpx.TimeoutException)
                 raise APITimeoutError(sent.request) if timed_out else APIConnectionError(sent.request)
-            return _backoff(self.failures - 1)
+            return _backoff(self.streak)
         self.failures = 0
         status = outcome.status_code
         if outcome.is_success:
@@ -164,10 +166,10 @@ class _Session:
         if status == 408:
             return 0.0
         if status == 429 or status >= 500:
-            return _backoff(min(self.rounds, 6))
+            return _backoff(self.streak)
         if status == 400 and self.bad_requests < MAX_BAD_REQUESTS:
             self.bad_requests += 1
-            return _backoff(self.bad_requests - 1)
+            return _backoff(self.streak)
         raise status_error(outcome)
 
     def _absorb(self, response: httpx.Response, acks: frozenset[str]) -> None:
@@ -180,6 +182,8 @@ class _Session:
         for item in answer.completions:
             size = item.response_payload_uncompressed_size if isinstance(item, _Finished) else None
             self.done[item.request_id] = Completion(item.request_id, item.state, size)
+        while len(self.done) > MAX_UNCLAIMED:  # reported ids no waiter came for (polled one by one)
+            del self.done[next(iter(self.done))]
 
     def retrieved_one(self, request_id: str) -> None:
         self.retrieved.add(request_id)
