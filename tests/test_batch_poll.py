@@ -171,7 +171,7 @@ def test_async_waiters_share_one_round(loopback: Loopback) -> None:
     loopback.script(
         MANY,
         answer(2, finished("r1"), finished("r2"), delay=0.1),
-        answer(3, {"state": "failed", "request_id": "r3"}),
+        answer(3, {"state": "failed", "request_id": "r3"}, delay=0.3),  # after r1, r2 fetched
     )
     loopback.script(ONE, PAYLOAD, PAYLOAD, FAILED)
 
