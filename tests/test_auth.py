@@ -109,6 +109,16 @@ def test_token_is_exchanged_again_at_half_its_lifetime(loopback: Loopback) -> No
     ]
 
 
+def test_a_with_options_copy_shares_the_token(loopback: Loopback) -> None:
+    exchange_on(loopback, jwt("a"), jwt("b"))
+    loopback.script(HEALTH, OK)
+    client, _ = make(loopback, token_exchange=True)
+    client.service.health_check()
+    client.with_options(max_retries=1, default_headers={"X-Team": "t"}).service.health_check()
+    assert routes(loopback) == ["token", "healthz", "healthz"] and sent_keys(loopback)[2] == jwt("a")
+    assert loopback.seen[2].headers["X-Team"] == "t"
+
+
 def test_invalid_token_exchanges_once_more_and_replays_once(loopback: Loopback) -> None:
     exchange_on(loopback, jwt("a"), jwt("b"))
     loopback.script(HEALTH, INVALID, OK)
