@@ -55,6 +55,7 @@ bench: $(STAMP) $(BENCH_STAMP) ## generation, per-call, import and large-body be
 	$(BENCH_VENV)/bin/python bench/per_call.py
 	$(BENCH_VENV)/bin/python bench/import_time.py
 	$(BENCH_VENV)/bin/python bench/large_body.py
+	$(BENCH_VENV)/bin/python bench/batch_poll.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .cache

@@ -18,12 +18,14 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
+from ._auth import KeyAuth
 from ._call import Call, Lifecycle, answer, new_future, poll_parts
 from ._clock import Clock
 from ._endpoint import Endpoint, RequestOptions, prepare
 from ._futures import Again, AsyncFuture, Future, FutureSpec, Poller
 from ._http import Budget, finish_body
 from ._log import configure_logging
+from ._version import __version__
 from ._settings import DEFAULT_DEADLINE, DEFAULT_FUTURE_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, Settings
 
 T = TypeVar("T")
@@ -56,6 +58,7 @@ class BaseClient(Generic[H]):
         deadline: float | None = DEFAULT_DEADLINE,
         future_deadline: float | None = DEFAULT_FUTURE_DEADLINE,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        token_exchange: bool | None = False,
     ) -> None:
         settings = Settings.create(
             self.default_base_url,
@@ -70,11 +73,21 @@ class BaseClient(Generic[H]):
         ).replace(deadline=deadline, future_deadline=future_deadline)
         owns = http_client is None
         http = http_client if http_client is not None else self._http_class(follow_redirects=False)
-        self._adopt(settings, http, Lifecycle(owns), Clock())
+        auth = KeyAuth(
+            settings.api_key,
+            base_url=settings.base_url,
+            sdk_version=__version__,
+            token_exchange=token_exchange,
+            headers=settings.default_headers,
+        )
+        self._adopt(settings, http, Lifecycle(owns), Clock(), auth)
         configure_logging()
 
-    def _adopt(self, settings: Settings, http: H, life: Lifecycle, clock: Clock, raw: bool = False) -> None:
+    def _adopt(
+        self, settings: Settings, http: H, life: Lifecycle, clock: Clock, auth: KeyAuth, raw: bool = False
+    ) -> None:
         self.settings = settings
+        self._auth = auth  # shared by with_options copies: one token for them all
         self._http = http
         self._life = life
         self._clock = clock
@@ -82,7 +95,7 @@ class BaseClient(Generic[H]):
 
     def _rebuild(self: _C, settings: Settings, life: Lifecycle, raw: bool = False) -> _C:
         clone = type(self).__new__(type(self))
-        clone._adopt(settings, self._http, life, self._clock, raw)
+        clone._adopt(settings, self._http, life, self._clock, self._auth, raw)
         return clone
 
     # The settings most often read, as attributes.
@@ -205,7 +218,7 @@ class SyncAPIClient(BaseClient[httpx.Client]):
 
     def _exchange(self, request: httpx.Request, budget: Budget) -> httpx.Response:
         """One request and its whole body, read under the call's size cap and deadline."""
-        response = self._http.send(request, stream=True)
+        response = self._http.send(request, stream=True, auth=self._auth)
         try:
             budget.check_length(request, response)
             chunks: list[bytes] = []
@@ -300,7 +313,7 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
 
     async def _exchange(self, request: httpx.Request, budget: Budget) -> httpx.Response:
         """One request and its whole body, read under the call's size cap and deadline."""
-        response = await self._http.send(request, stream=True)
+        response = await self._http.send(request, stream=True, auth=self._auth)
         try:
             budget.check_length(request, response)
             chunks: list[bytes] = []

@@ -117,6 +117,8 @@ class Tinker(SyncAPIClient):
             3600 s (None: no limit). Past it: FutureTimeoutError.
         max_response_size: the largest response body read, in bytes; default 512 MiB.
             Past it: ResponseTooLargeError.
+        token_exchange: False (default) sends the API key; True exchanges it for a short-lived
+            token (refreshed at half its lifetime); None asks the server's client config first.
 
     `close()` (or leaving `with`) does not wait for running calls: they end with
     ClientClosedError, and so does any later call.
@@ -311,6 +313,8 @@ class AsyncTinker(AsyncAPIClient):
             3600 s (None: no limit). Past it: FutureTimeoutError.
         max_response_size: the largest response body read, in bytes; default 512 MiB.
             Past it: ResponseTooLargeError.
+        token_exchange: False (default) sends the API key; True exchanges it for a short-lived
+            token (refreshed at half its lifetime); None asks the server's client config first.
 
     `close()` (or leaving `with`) does not wait for running calls: they end with
     ClientClosedError, and so does any later call.
