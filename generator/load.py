@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,13 @@ def load(path: Path, display_name: str | None = None) -> Spec:
     return spec
 
 
+def _nothing_to_generate(spec: Spec) -> Iterator[Problem]:
+    methods = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+    paths = spec.data.get("paths") or {}
+    if isinstance(paths, Mapping) and not any(isinstance(item, Mapping) and methods & set(item) for item in paths.values()):
+        yield spec.problem("/paths" if "paths" in spec.data else "", "the spec has no operations to generate")
+
+
 def read(path: Path, display_name: str | None = None) -> Spec:
     """Parse the spec and check its limits, $refs and extensions, but not yet against OpenAPI 3.1."""
     name = display_name or str(path)
@@ -87,7 +94,7 @@ def read(path: Path, display_name: str | None = None) -> Spec:
         raise SpecError(problems)
     problems = list(check_refs(spec))
     if not problems:
-        problems = list(check_extensions(spec))
+        problems = [*check_extensions(spec), *_nothing_to_generate(spec)]
     if problems:
         raise SpecError(problems)
     return spec

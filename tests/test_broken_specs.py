@@ -345,3 +345,27 @@ def test_validator_messages_are_one_line_and_warnings_are_not_shown(
     assert lines == [
         "12: /paths/~1things~1{thing_id}/get/a\\nb: Unevaluated properties are not allowed ('a\\nb' was unexpected)"
     ]
+
+
+def test_a_spec_without_operations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Valid OpenAPI, but nothing to generate: refused, not a package that does not parse."""
+    text = "openapi: 3.1.0\ninfo: {title: T, version: '1'}\nservers: [{url: 'https://a.example'}]\npaths: {}\n"
+    code, lines = run(tmp_path, capsys, text)
+    assert code == 2
+    assert lines == ["4: /paths: the spec has no operations to generate"]
+
+
+def test_an_unexpected_error_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise KeyError("a bug\nover two lines")
+
+    monkeypatch.setattr("generator.cli.generate", broken)
+    spec = tmp_path / "ok.yaml"
+    spec.write_text(MINIMAL)
+    assert main(["generate", "--spec", str(spec), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1
+    assert err[0].endswith("internal error of the generator (nothing written): KeyError: 'a bug\\nover two lines'")
+    assert not (tmp_path / "out").exists()
