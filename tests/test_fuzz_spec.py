@@ -251,7 +251,7 @@ def known_build_class(labels: list[str]) -> str | None:
 
 
 @settings(
-    max_examples=LONG_RUN or 12,
+    max_examples=LONG_RUN or 30,
     derandomize=not LONG_RUN,
     deadline=None,
     database=None,
