@@ -295,9 +295,9 @@ LIMITS = {
         "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
         + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(9))
         + MINIMAL,
-        "6: /f: the document expands to more than 250,000 nodes",
+        "5: /e: the document expands to more than 100,000 nodes",
     ),
-    "many nodes": ("x-many: [" + "1, " * 260_000 + "1]\n" + MINIMAL, "1: /x-many: the document expands"),
+    "many nodes": ("x-many: [" + "1, " * 110_000 + "1]\n" + MINIMAL, "1: /x-many: the document expands"),
     "deep flow nesting": (MINIMAL + "x-deep: " + "[" * 100_000 + "]" * 100_000 + "\n", "56: /x-deep/0/0/0/"),
     "deep block nesting": (
         MINIMAL.replace(
