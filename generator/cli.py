@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s); nothing written.", file=sys.stderr)
         return 2
+    except Exception as exc:  # the last resort: a generator bug is one line, never a traceback
+        print(_internal_error(args.spec, exc), file=sys.stderr)
+        return 2
     if args.command == "check":
         diff = compare_tree(output.files, args.out)
         if diff.clean:
@@ -90,6 +93,11 @@ def api_diff(args: argparse.Namespace) -> int:
     review = Review(changes, old_name, _display(args.new))
     sys.stdout.write(render(review, args.format))
     return review.exit_code
+
+
+def _internal_error(spec: Path, exc: Exception) -> str:
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+    return f"{_display(spec)}: internal error of the generator (nothing written): {text}"
 
 
 def _display(path: Path) -> str:

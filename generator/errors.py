@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One problem, located by file, line and JSON pointer."""
+    """One problem, located by file, line and JSON pointer; shown on one line, whatever the spec holds."""
 
     file: str
     line: int
@@ -15,7 +15,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.pointer or '/'}: {self.message}"
+        text = f"{self.file}:{self.line}: {self.pointer or '/'}: {self.message}"
+        return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 class SpecError(Exception):

@@ -7,6 +7,7 @@ later problem can name the line it comes from. Nothing here builds names or code
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,11 @@ import yaml
 from . import cache
 from .errors import Problem, SpecError, pointer_join
 from .extensions import check_extensions
+from .limits import MAX_FILE_BYTES, check_size, scan_yaml
+from .refs import check_refs, walk_mappings
+from .validate import one_line, openapi_problems
+
+__all__ = ["Spec", "is_known_valid", "load", "read", "validate_openapi", "walk_mappings"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,12 @@ class Spec:
 
 
 def load(path: Path, display_name: str | None = None) -> Spec:
-    """Read, parse and validate the spec at `path`; raise SpecError listing all problems."""
+    """Read, parse, check and validate the spec at `path`; raise SpecError listing all problems.
+
+    What comes back is safe for the build: within the limits of `limits.py`, every `$ref` local,
+    resolvable, of the right kind and acyclic, the extensions well-formed, and the document a
+    valid OpenAPI 3.1 description.
+    """
     spec = read(path, display_name)
     problems = validate_openapi(spec)
     if problems:
@@ -66,32 +77,49 @@ def load(path: Path, display_name: str | None = None) -> Spec:
     return spec
 
 
-def read(path: Path, display_name: str | None = None) -> Spec:
-    """Parse the spec and check its $refs and extensions, but not yet against OpenAPI 3.1.
+def _nothing_to_generate(spec: Spec) -> Iterator[Problem]:
+    methods = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+    paths = spec.data.get("paths") or {}
+    if isinstance(paths, Mapping) and not any(isinstance(item, Mapping) and methods & set(item) for item in paths.values()):
+        yield spec.problem("/paths" if "paths" in spec.data else "", "the spec has no operations to generate")
 
-    `validate_openapi` is the slow rest; the pipeline runs it beside the build.
-    """
+
+def read(path: Path, display_name: str | None = None) -> Spec:
+    """Parse the spec and check its limits, $refs and extensions, but not yet against OpenAPI 3.1."""
     name = display_name or str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SpecError([Problem(name, 0, "", f"cannot read the spec: {exc.strerror}")]) from None
+    raw = _read_bytes(path, name)
     data, lines, problems = parse_yaml(raw, name)
     spec = Spec(data, name, hashlib.sha256(raw).hexdigest(), lines)
     if problems:
         raise SpecError(problems)
-    problems = list(_check_refs(spec))
+    problems = list(check_refs(spec))
     if not problems:
-        problems = list(check_extensions(spec, walk_mappings(spec.data, "")))
+        problems = [*check_extensions(spec, walk_mappings(spec.data, "")), *_nothing_to_generate(spec)]
     if problems:
         raise SpecError(problems)
     return spec
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    try:
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SpecError([Problem(name, 0, "", f"cannot read the spec: {reason}")]) from None
+    too_big = check_size(len(raw), name)
+    if too_big is not None:
+        raise SpecError([too_big])
+    return raw
 
 
 def parse_yaml(raw: bytes, name: str) -> tuple[Any, dict[str, int], list[Problem]]:
     """Parse YAML into plain data and a pointer → line map, rejecting duplicate keys."""
     try:
         text = raw.decode("utf-8")
+        over_limit = scan_yaml(text, name)
+        if over_limit is not None:
+            return None, {}, [over_limit]
         loader = _Loader(text)
         try:
             root = loader.get_single_node()
@@ -105,9 +133,9 @@ def parse_yaml(raw: bytes, name: str) -> tuple[Any, dict[str, int], list[Problem
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        return None, {}, [Problem(name, line, "", f"invalid YAML: {message}")]
+        return None, {}, [Problem(name, line, "", one_line(f"invalid YAML: {message}"))]
     except yaml.YAMLError as exc:
-        return None, {}, [Problem(name, 1, "", f"invalid YAML: {exc}")]
+        return None, {}, [Problem(name, 1, "", one_line(f"invalid YAML: {exc}"))]
     if not isinstance(data, dict):
         walker.problems.append(Problem(name, 1, "", "the spec must be a YAML mapping"))
     return data, walker.lines, walker.problems
@@ -124,32 +152,52 @@ class _Walker:
         self.problems: list[Problem] = []
 
     def walk(self, node: yaml.Node, pointer: str) -> Any:
+        """Plain data of `node`; the scan in `limits.py` has bounded its depth and size."""
         self.lines.setdefault(pointer, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                key = self.loader.construct_object(key_node)
-                child = pointer_join(pointer, str(key))
+                key = self.scalar(key_node, pointer) if isinstance(key_node, yaml.ScalarNode) else None
+                child = pointer_join(pointer, str(key)) if key is not None else pointer
                 line = key_node.start_mark.line + 1
                 if not isinstance(key, str):
-                    self.problems.append(
-                        Problem(self.name, line, child, f"key {key!r} must be a string; quote it")
-                    )
+                    shown = repr(key) if isinstance(key_node, yaml.ScalarNode) else "that is a collection"
+                    self.fail(line, child, f"key {one_line(shown)} must be a string; quote it")
                 elif key in result:
-                    self.problems.append(Problem(self.name, line, child, "duplicate key"))
+                    self.fail(line, child, "duplicate key")
                 self.lines[child] = line
                 result[str(key)] = self.walk(value_node, child)
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, pointer_join(pointer, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node)
+        return self.scalar(node, pointer)
+
+    def scalar(self, node: yaml.Node, pointer: str) -> Any:
+        """A JSON value: YAML's dates, binary and non-finite numbers are refused."""
+        line = node.start_mark.line + 1
+        try:
+            value = self.loader.construct_object(node)
+        except (ValueError, OverflowError):  # e.g. an integer of 5,000 digits
+            shown = node.value if len(node.value) <= 20 else node.value[:20] + "..."
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            self.fail(line, pointer, one_line(f"{shown} ({len(node.value):,} characters) is not a usable {kind}"))
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.fail(line, pointer, f"{node.value} is not a JSON number")
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
+            kind = {"bytes": "binary value", "datetime": "timestamp", "date": "date"}.get(type(value).__name__, "value")
+            self.fail(line, pointer, f"a YAML {kind} is not a JSON value; quote it")
+        return value
+
+    def fail(self, line: int, pointer: str, message: str) -> None:
+        self.problems.append(Problem(self.name, line, pointer, message))
 
 
 def validate_openapi(spec: Spec) -> list[Problem]:
     """The OpenAPI validator's problems; a spec it found none in is remembered by its hash."""
     if is_known_valid(spec):
         return []
-    problems = list(_validate_openapi(spec))
+    problems = list(openapi_problems(spec))
     if not problems:
         cache.store("valid-spec", _validity_key(spec), "")
     return problems
@@ -162,60 +210,6 @@ def is_known_valid(spec: Spec) -> bool:
 def _validity_key(spec: Spec) -> str:
     from importlib.metadata import version
 
-    return cache.key(version("openapi-spec-validator"), Path(__file__).read_text(), spec.sha256)
-
-
-def _validate_openapi(spec: Spec) -> Iterator[Problem]:
-    from openapi_spec_validator import OpenAPIV31SpecValidator
-    from openapi_spec_validator.validation import exceptions as validator_errors
-
-    # Semantic errors the validator reports without a location; the build stage reports
-    # the same problems with their line and pointer.
-    located_by_build = (
-        validator_errors.DuplicateOperationIDError,
-        validator_errors.ExtraParametersError,
-        validator_errors.ParameterDuplicateError,
-        validator_errors.UnresolvableParameterError,
-    )
-    if str(spec.data.get("openapi", "")).split(".")[:2] != ["3", "1"]:
-        yield spec.problem("/openapi", "only OpenAPI 3.1 documents are supported")
-        return
-    try:
-        errors = list(OpenAPIV31SpecValidator(spec.data).iter_errors())
-    except Exception as exc:  # the validator trips on some malformed documents
-        yield spec.problem("", f"the OpenAPI validator could not check the document: {exc}")
-        return
-    for error in errors:
-        if isinstance(error, located_by_build):
-            continue
-        pointer = pointer_join("", *error.absolute_path) if error.absolute_path else ""
-        message = str(error.message).splitlines()[0]
-        if len(message) > 200:
-            message = message[:197] + "..."
-        yield spec.problem(pointer, message)
-
-
-def _check_refs(spec: Spec) -> Iterator[Problem]:
-    for pointer, node in walk_mappings(spec.data, ""):
-        ref = node.get("$ref")
-        if ref is None:
-            continue
-        where = pointer_join(pointer, "$ref")
-        if not isinstance(ref, str) or not ref.startswith("#/"):
-            yield spec.problem(where, f"only local references (#/...) are supported, not {ref!r}")
-            continue
-        try:
-            spec.get(ref)
-        except (KeyError, IndexError, ValueError, TypeError):
-            yield spec.problem(where, f"dangling $ref: {ref} does not exist")
-
-
-def walk_mappings(node: Any, pointer: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """Every mapping in `node`, depth first, with its pointer."""
-    if isinstance(node, Mapping):
-        yield pointer, node
-        for key, value in node.items():
-            yield from walk_mappings(value, pointer_join(pointer, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from walk_mappings(value, pointer_join(pointer, index))
+    here = Path(__file__).parent
+    checks = [(here / name).read_text() for name in ("load.py", "limits.py", "refs.py", "validate.py")]
+    return cache.key(version("openapi-spec-validator"), *checks, spec.sha256)
