@@ -259,6 +259,7 @@ class RestMethod:
     types: tuple[Type, ...]  # of the params, for the surface and the imports
     arguments: tuple[tuple[str, str], ...]  # (resource method argument, expression)
     docstring: str
+    keyword_only: int | None = None  # the index of the first keyword-only param, if any
 
     @property
     def returns(self) -> str:

@@ -5,29 +5,46 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..errors import pointer_join
-from ..extensions import operation_extensions
+from ..extensions import KEYWORD_ONLY, RestExtension, operation_extensions
 from ..ir import Argument, Operation, Param, PythonIdentifier, Resource, RestMethod, Value, docstring
-from ..typetree import STR, Scope, Type
+from ..typetree import MODELS, STR, Named, Scope, Type
 from .context import Context
 
 # Names the RestClient runtime base uses; a generated method may not take them.
 RESERVED_REST_NAMES = frozenset({"close", "client"})
+# Names the generated method body uses itself; a renamed argument may not take them.
+RESERVED_ARGUMENTS = frozenset({"self", "client", "parsed"})
 TINKER_PATH_FIELDS = frozenset({"training_run_id", "checkpoint_id"})
+# Attributes pydantic's BaseModel has: a body property so named is renamed on the model.
+_MODEL_NAMES = frozenset(
+    {
+        "copy",
+        "dict",
+        "json",
+        "schema",
+        "schema_json",
+        "construct",
+        "validate",
+        "fields",
+        "parse_obj",
+        "parse_raw",
+    }
+)
 TINKER_PATH_FORM = "tinker://<training_run_id>/<weights|sampler_weights|external_weights>/<name>"
 
 
 def rest_methods(ctx: Context, resources: tuple[Resource, ...]) -> Iterator[RestMethod]:
     named = list(_names(ctx, resources))
-    scope = Scope(frozenset(n for _, n, _ in named) | frozenset(f"{n}_async" for _, n, _ in named))
-    for op, name, from_path in named:
-        method = _method(ctx, name, op, from_path, scope)
+    scope = Scope(frozenset(n for _, n, _, _ in named) | frozenset(f"{n}_async" for _, n, _, _ in named))
+    for op, name, from_path, rest in named:
+        method = _method(ctx, name, op, from_path, scope, rest)
         if method is not None:
             yield method
 
 
 def _names(
     ctx: Context, resources: tuple[Resource, ...]
-) -> Iterator[tuple[Operation, PythonIdentifier, bool]]:
+) -> Iterator[tuple[Operation, PythonIdentifier, bool, RestExtension]]:
     seen: dict[str, str] = {}
     for op in (op for r in resources for op in r.operations):
         where = pointer_join(_pointer(op), "x-tinker-rest")
@@ -44,23 +61,27 @@ def _names(
             if clash or name in RESERVED_REST_NAMES:
                 ctx.fail(where, f"RestClient method {name!r} is taken ({clash or 'by the runtime'})")
             seen[name] = seen[name + "_async"] = where
-            yield op, name, from_path
+            yield op, name, from_path, rest
 
 
 def _pointer(op: Operation) -> str:
     return pointer_join("", "paths", op.path.raw, op.http_method.lower())
 
 
+Entry = tuple[PythonIdentifier, Type, Value | None, str]  # name, type, default, description
+
+
 def _method(
-    ctx: Context, name: PythonIdentifier, op: Operation, from_path: bool, scope: Scope
+    ctx: Context, name: PythonIdentifier, op: Operation, from_path: bool, scope: Scope, rest: RestExtension
 ) -> RestMethod | None:
     where = pointer_join(_pointer(op), "x-tinker-rest")
     fields = op.body.arguments if op.body else ()
-    entries: list[tuple[PythonIdentifier, Type, Value | None, str]] = [
-        (p.name, p.type, p.default, p.description) for p in op.params
-    ] + [(f.name, f.type, f.default, f.description) for f in fields]
+    entries: list[Entry] = [(p.name, p.type, p.default, p.description) for p in op.params] + [
+        (f.name, f.type, f.default, f.description) for f in fields
+    ]
     arguments = [(str(n), str(n)) for n, _, _, _ in entries]
     summary = op.summary
+    keyword_only = None
     if from_path:
         filled = [p for p in op.params if p.location == "path"]
         if not filled or any(p.wire_name.raw not in TINKER_PATH_FIELDS for p in filled):
@@ -72,7 +93,22 @@ def _method(
         ]
         arguments = [(a, f"parsed.{by_name[a].wire_name.raw}" if a in by_name else e) for a, e in arguments]
         summary += " The checkpoint is given as a tinker path."
-    entries.sort(key=lambda e: e[2] is not None)
+        entries.sort(key=lambda e: e[2] is not None)
+    elif rest.params is not None and rest.request is not None:
+        ctx.fail(where, "params and request cannot be combined: request takes the whole body")
+        return None
+    elif rest.params is not None:
+        chosen = _chosen(ctx, where, op, rest)
+        if chosen is None:
+            return None
+        entries, arguments, keyword_only = chosen
+    elif rest.request is not None:
+        taken = _request(ctx, where, op, rest.request)
+        if taken is None:
+            return None
+        entries, arguments = taken
+    else:
+        entries.sort(key=lambda e: e[2] is not None)
     return RestMethod(
         name=name,
         operation=op,
@@ -86,4 +122,109 @@ def _method(
             f"`{op.http_method} {op.path.raw}`, via `client.{op.resource}.{op.name}`.",
             sections=(("Args", tuple((str(n), text) for n, _, _, text in entries)),),
         ),
+        keyword_only=keyword_only,
     )
+
+
+def _sources(op: Operation) -> dict[str, tuple[Entry, bool]]:
+    """The arguments of the resource method by wire name: (entry, required)."""
+    fields = op.body.arguments if op.body else ()
+    found: dict[str, tuple[Entry, bool]] = {}
+    for p in op.params:
+        found[p.wire_name.raw] = ((p.name, p.type, p.default, p.description), p.default is None)
+    for f in fields:
+        found[f.wire_name.raw] = ((f.name, f.type, f.default, f.description), f.default is None)
+    return found
+
+
+def _chosen(
+    ctx: Context, where: str, op: Operation, rest: RestExtension
+) -> tuple[list[Entry], list[tuple[str, str]], int | None] | None:
+    """The signature `params` asks for: renamed, ordered, with its keyword-only marker."""
+    sources = _sources(op)
+    clashes = {p.wire_name.raw for p in op.params} & {
+        f.wire_name.raw for f in (op.body.arguments if op.body else ())
+    }
+    entries: list[Entry] = []
+    arguments: list[tuple[str, str]] = []
+    keyword_only: int | None = None
+    used: set[str] = set()
+    ok = True
+    for i, item in enumerate(rest.params or ()):
+        at = pointer_join(where, "params", i)
+        if item.source == KEYWORD_ONLY:
+            if keyword_only is not None:
+                ctx.fail(at, "params may mark the keyword-only arguments once")
+                ok = False
+            keyword_only = len(entries)
+            continue
+        if item.source not in sources or item.source in clashes:
+            why = "is both a parameter and a body property" if item.source in clashes else "is not"
+            ctx.fail(at, f"{item.source!r} {why} a parameter or body property of {op.resource}.{op.name}")
+            ok = False
+            continue
+        if item.source in used:
+            ctx.fail(at, f"params names {item.source!r} twice")
+            ok = False
+            continue
+        used.add(item.source)
+        name = _argument_name(ctx, at, item.name)
+        if name is None or name in {e[0] for e in entries}:
+            if name is not None:
+                ctx.fail(at, f"two arguments are named {name!r}")
+            ok = False
+            continue
+        (target, type_, default, text), required = sources[item.source]
+        if required and entries and keyword_only is None and entries[-1][2] is not None:
+            ctx.fail(at, f"the required argument {name!r} follows one with a default")
+            ok = False
+        entries.append((name, type_, default, text))
+        arguments.append((str(target), str(name)))
+    for wire in sorted(set(sources) - used):
+        if sources[wire][1]:
+            ctx.fail(pointer_join(where, "params"), f"params leaves out the required {wire!r}")
+            ok = False
+    return (entries, arguments, keyword_only) if ok else None
+
+
+def _request(
+    ctx: Context, where: str, op: Operation, request: str
+) -> tuple[list[Entry], list[tuple[str, str]]] | None:
+    """The parameters, then the whole body as one model argument named `request`."""
+    at = pointer_join(where, "request")
+    name = _argument_name(ctx, at, request)
+    if name is None:
+        return None
+    if op.body is None:
+        ctx.fail(at, f"{op.resource}.{op.name} has no request body to take whole")
+        return None
+    unusable = [
+        f.wire_name.raw
+        for f in op.body.arguments
+        if f.wire_name.raw != f.name or f.name in _MODEL_NAMES or f.name.startswith("model_")
+    ]
+    if unusable or name in {p.name for p in op.params}:
+        what = (
+            f"the properties {unusable} are not attribute names of"
+            if unusable
+            else f"{name!r} is a parameter of"
+        )
+        ctx.fail(at, f"{what} {op.resource}.{op.name}; it cannot take its body whole")
+        return None
+    entries: list[Entry] = [(p.name, p.type, p.default, p.description) for p in op.params]
+    entries.sort(key=lambda e: e[2] is not None)
+    model = Named(str(op.body.model), MODELS)
+    entries.insert(
+        sum(e[2] is None for e in entries), (name, model, None, f"The request body, a `{op.body.model}`.")
+    )
+    arguments = [(str(p.name), str(p.name)) for p in op.params]
+    arguments += [(str(f.name), f"{name}.{f.name}") for f in op.body.arguments]
+    return entries, arguments
+
+
+def _argument_name(ctx: Context, where: str, raw: str) -> PythonIdentifier | None:
+    name = ctx.exact_identifier(raw, where, "RestClient argument")
+    if name in RESERVED_ARGUMENTS:
+        ctx.fail(where, f"RestClient argument {name!r} is taken by the generated method")
+        return None
+    return name
