@@ -101,8 +101,10 @@ EXTENSIONS: dict[str, tuple[str, dict[str, Any]]] = {
                 },
                 # The `name` method takes the whole request body as one model argument so named.
                 "request": _IDENTIFIER,
+                # The `name` method answers this (required) property of the response, not the model.
+                "result-field": _IDENTIFIER,
             },
-            "dependentRequired": {"params": ["name"], "request": ["name"]},
+            "dependentRequired": {"params": ["name"], "request": ["name"], "result-field": ["name"]},
         },
     ),
     "x-tinker-aliases": (
@@ -189,6 +191,7 @@ class RestExtension:
     tinker_path: tuple[str, ...]
     params: tuple[RestParam, ...] | None = None
     request: str | None = None
+    result_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,7 @@ def _rest(rest: Mapping[str, Any]) -> RestExtension:
         tuple(rest.get("tinker-path", [])),
         tuple(_rest_param(p) for p in params) if params is not None else None,
         rest.get("request"),
+        rest.get("result-field"),
     )
 
 

@@ -629,7 +629,7 @@ CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any], str, str, dict[str, str]
         "/api/v1/copy_weights",
         {},
         {"source_path": PATH, "destination_project_id": "proj-1", "ttl_seconds": 7200},
-        lambda r: r.tinker_path == "tinker://copy-id/weights/0001",
+        lambda r: r == "tinker://copy-id/weights/0001",  # the SDK's answer: the copy's path
     ),
     (
         "get_external_weights_urls",
@@ -805,7 +805,7 @@ def test_copy_weights_sends_the_access_token_as_a_header(
         copied = rest_client.copy_weights(*args, **kwargs).result(timeout=10)
     else:
         copied = asyncio.run(rest_client.copy_weights_async(*args, **kwargs))
-    assert copied.tinker_path == "tinker://copy-id/weights/0001"
+    assert copied == "tinker://copy-id/weights/0001"
     (seen,) = server.seen
     assert seen.headers["X-Tinker-Weights-Access-Token"] == "grant-1"
     assert "weights_access_token" not in seen.json()

@@ -59,6 +59,27 @@ def test_request_takes_the_body_model_whole(tmp_path: Path) -> None:
     ]
 
 
+def test_result_field_answers_that_property(tmp_path: Path) -> None:
+    text = on_post("{name: create_thing}").replace(
+        "    post:\n      tags: [things]\n      operationId: things.create\n      summary: Create a thing.\n"
+        "      x-tinker-rest: {name: create_thing}\n      x-tinker-future:\n"
+        "        result: {$ref: '#/components/schemas/Thing'}\n        request-type: CreateThing\n",
+        "    post:\n      tags: [things]\n      operationId: things.create\n      summary: Create a thing.\n"
+        "      x-tinker-rest: {name: create_thing, result-field: thing_id}\n",
+    )
+    assert "x-tinker-future" not in text
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text)
+    assert main(["generate", "--spec", str(spec), "--out", str(tmp_path / "out")]) == 0
+    module = ast.parse((tmp_path / "out" / "rest_client.py").read_text())
+    returns = {
+        n.name: ast.unparse(n.returns)
+        for n in ast.walk(module)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.returns
+    }
+    assert returns["create_thing"] == "APIFuture[str]" and returns["create_thing_async"] == "str"
+
+
 BROKEN = {
     "unknown wire name": (
         on_post("{name: create_thing, params: [name, colour]}"),
@@ -113,6 +134,16 @@ BROKEN = {
     "params with request": (
         on_post("{name: create_thing, params: [name], request: body}"),
         [f"{AT}: params and request cannot be combined: request takes the whole body"],
+    ),
+    "result-field of a future": (
+        on_post("{name: create_thing, result-field: thing_id}"),
+        [f"{AT}/result-field: things.create answers no plain model to take a field of"],
+    ),
+    "result-field not in the response": (
+        MINIMAL.replace(GET, f"{GET}      x-tinker-rest: {{name: get_thing, result-field: colour}}\n", 1),
+        [
+            "11: /paths/~1things~1{thing_id}/get/x-tinker-rest/result-field: 'colour' is not a required property of Thing"
+        ],
     ),
     "request without a body": (
         MINIMAL.replace(GET, f"{GET}      x-tinker-rest: {{name: get_thing, request: body}}\n", 1),

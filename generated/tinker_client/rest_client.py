@@ -88,8 +88,9 @@ class RestClient(_RestClientBase):
         *,
         ttl_seconds: int | None = None,
         weights_access_token: str | None = None,
-    ) -> APIFuture[CopyWeightsResponse]:
-        """Copy a checkpoint into a project, sharing its storage.
+    ) -> APIFuture[str]:
+        """Copy a checkpoint into a project, sharing its storage. Answers the `tinker_path`
+        of the CopyWeightsResponse.
 
         `POST /api/v1/copy_weights`, via `client.weights.copy`.
 
@@ -101,13 +102,16 @@ class RestClient(_RestClientBase):
             weights_access_token: Grants access to a checkpoint readable under another
                 account; the SDK sends it here rather than in the body.
         """
-        return self._submitter.submit(
-            self.client.weights.copy,
-            source_path=path,
-            destination_project_id=destination_project_id,
-            ttl_seconds=ttl_seconds,
-            x_tinker_weights_access_token=weights_access_token,
-        )
+
+        def _call() -> str:
+            return self.client.weights.copy(
+                source_path=path,
+                destination_project_id=destination_project_id,
+                ttl_seconds=ttl_seconds,
+                x_tinker_weights_access_token=weights_access_token,
+            ).tinker_path
+
+        return self._submitter.submit(_call)
 
     async def copy_weights_async(
         self,
@@ -116,15 +120,16 @@ class RestClient(_RestClientBase):
         *,
         ttl_seconds: int | None = None,
         weights_access_token: str | None = None,
-    ) -> CopyWeightsResponse:
+    ) -> str:
         """The coroutine variant of `copy_weights`."""
         client: _AsyncTinker = self._async_clients.get()
-        return await client.weights.copy(
+        _answer = await client.weights.copy(
             source_path=path,
             destination_project_id=destination_project_id,
             ttl_seconds=ttl_seconds,
             x_tinker_weights_access_token=weights_access_token,
         )
+        return _answer.tinker_path
 
     def list_checkpoints(
         self,

@@ -13,7 +13,7 @@ from .context import Context
 # Names the RestClient runtime base uses; a generated method may not take them.
 RESERVED_REST_NAMES = frozenset({"close", "client"})
 # Names the generated method body uses itself; a renamed argument may not take them.
-RESERVED_ARGUMENTS = frozenset({"self", "client", "parsed"})
+RESERVED_ARGUMENTS = frozenset({"self", "client", "parsed", "_call"})
 TINKER_PATH_FIELDS = frozenset({"training_run_id", "checkpoint_id"})
 # Attributes pydantic's BaseModel has: a body property so named is renamed on the model.
 _MODEL_NAMES = frozenset(
@@ -109,6 +109,14 @@ def _method(
         entries, arguments = taken
     else:
         entries.sort(key=lambda e: e[2] is not None)
+    result = None
+    if rest.result_field and not from_path:
+        result = _result_field(ctx, where, op, rest.result_field)
+        if result is None or any(e[0] in RESERVED_ARGUMENTS for e in entries):
+            if result is not None:
+                ctx.fail(where, f"an argument of {name} is named like a local of the generated method")
+            return None
+        summary += f" Answers the `{result[0]}` of the {op.response}."
     return RestMethod(
         name=name,
         operation=op,
@@ -123,7 +131,25 @@ def _method(
             sections=(("Args", tuple((str(n), text) for n, _, _, text in entries)),),
         ),
         keyword_only=keyword_only,
+        result_field=result[0] if result else None,
+        result_type=result[1].render(scope) if result else None,
+        result_types=(result[1],) if result else (),
     )
+
+
+def _result_field(ctx: Context, where: str, op: Operation, field: str) -> tuple[str, Type] | None:
+    """The attribute of the response the method answers, and its type."""
+    at = pointer_join(where, "result-field")
+    if op.response is None or op.future or op.redirect or op.pagination:
+        ctx.fail(at, f"{op.resource}.{op.name} answers no plain model to take a field of")
+        return None
+    pointer = pointer_join("", "components", "schemas", op.response)
+    schema = ctx.spec.get(pointer)
+    properties = schema.get("properties", {})
+    if field not in properties or field not in schema.get("required", []) or field in _MODEL_NAMES:
+        ctx.fail(at, f"{field!r} is not a required property of {op.response}")
+        return None
+    return field, ctx.type_of(properties[field], pointer_join(pointer, "properties", field))
 
 
 def _sources(op: Operation) -> dict[str, tuple[Entry, bool]]:
