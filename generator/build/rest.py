@@ -71,44 +71,20 @@ def _pointer(op: Operation) -> str:
 Entry = tuple[PythonIdentifier, Type, Value | None, str]  # name, type, default, description
 
 
+# The entries of a signature, the resource call's (argument, expression) pairs, and the index of
+# the first keyword-only entry.
+Shape = tuple[list[Entry], list[tuple[str, str]], int | None]
+
+
 def _method(
     ctx: Context, name: PythonIdentifier, op: Operation, from_path: bool, scope: Scope, rest: RestExtension
 ) -> RestMethod | None:
     where = pointer_join(_pointer(op), "x-tinker-rest")
-    fields = op.body.arguments if op.body else ()
-    entries: list[Entry] = [(p.name, p.type, p.default, p.description) for p in op.params] + [
-        (f.name, f.type, f.default, f.description) for f in fields
-    ]
-    arguments = [(str(n), str(n)) for n, _, _, _ in entries]
-    summary = op.summary
-    keyword_only = None
-    if from_path:
-        filled = [p for p in op.params if p.location == "path"]
-        if not filled or any(p.wire_name.raw not in TINKER_PATH_FIELDS for p in filled):
-            ctx.fail(where, f"a tinker path cannot fill the path parameters of {op.path.raw}")
-            return None
-        by_name: dict[str, Param] = {p.name: p for p in filled}
-        entries = [(PythonIdentifier("tinker_path"), STR, None, f"the checkpoint, as {TINKER_PATH_FORM}")] + [
-            e for e in entries if e[0] not in by_name
-        ]
-        arguments = [(a, f"parsed.{by_name[a].wire_name.raw}" if a in by_name else e) for a, e in arguments]
-        summary += " The checkpoint is given as a tinker path."
-        entries.sort(key=lambda e: e[2] is not None)
-    elif rest.params is not None and rest.request is not None:
-        ctx.fail(where, "params and request cannot be combined: request takes the whole body")
+    shape = _shape(ctx, where, op, from_path, rest)
+    if shape is None:
         return None
-    elif rest.params is not None:
-        chosen = _chosen(ctx, where, op, rest)
-        if chosen is None:
-            return None
-        entries, arguments, keyword_only = chosen
-    elif rest.request is not None:
-        taken = _request(ctx, where, op, rest.request)
-        if taken is None:
-            return None
-        entries, arguments = taken
-    else:
-        entries.sort(key=lambda e: e[2] is not None)
+    entries, arguments, keyword_only = shape
+    summary = op.summary + (" The checkpoint is given as a tinker path." if from_path else "")
     result = None
     if rest.result_field and not from_path:
         result = _result_field(ctx, where, op, rest.result_field)
@@ -137,6 +113,47 @@ def _method(
     )
 
 
+def _shape(ctx: Context, where: str, op: Operation, from_path: bool, rest: RestExtension) -> Shape | None:
+    """The method's signature: the tinker-path form, the one `params` or `request` asks for, or its own."""
+    if from_path:
+        return _tinker_path(ctx, where, op)
+    if rest.params is not None and rest.request is not None:
+        ctx.fail(where, "params and request cannot be combined: request takes the whole body")
+        return None
+    if rest.params is not None:
+        return _chosen(ctx, where, op, rest)
+    if rest.request is not None:
+        return _request(ctx, where, op, rest.request)
+    entries, arguments = _own(op)
+    entries.sort(key=lambda e: e[2] is not None)
+    return entries, arguments, None
+
+
+def _own(op: Operation) -> tuple[list[Entry], list[tuple[str, str]]]:
+    """The resource method's own arguments, each passed as it is."""
+    fields = op.body.arguments if op.body else ()
+    entries: list[Entry] = [(p.name, p.type, p.default, p.description) for p in op.params] + [
+        (f.name, f.type, f.default, f.description) for f in fields
+    ]
+    return entries, [(str(n), str(n)) for n, _, _, _ in entries]
+
+
+def _tinker_path(ctx: Context, where: str, op: Operation) -> Shape | None:
+    """A tinker path in place of the checkpoint's path parameters."""
+    filled = [p for p in op.params if p.location == "path"]
+    if not filled or any(p.wire_name.raw not in TINKER_PATH_FIELDS for p in filled):
+        ctx.fail(where, f"a tinker path cannot fill the path parameters of {op.path.raw}")
+        return None
+    entries, arguments = _own(op)
+    by_name: dict[str, Param] = {p.name: p for p in filled}
+    entries = [(PythonIdentifier("tinker_path"), STR, None, f"the checkpoint, as {TINKER_PATH_FORM}")] + [
+        e for e in entries if e[0] not in by_name
+    ]
+    arguments = [(a, f"parsed.{by_name[a].wire_name.raw}" if a in by_name else e) for a, e in arguments]
+    entries.sort(key=lambda e: e[2] is not None)
+    return entries, arguments, None
+
+
 def _result_field(ctx: Context, where: str, op: Operation, field: str) -> tuple[str, Type] | None:
     """The attribute of the response the method answers, and its type."""
     at = pointer_join(where, "result-field")
@@ -153,69 +170,56 @@ def _result_field(ctx: Context, where: str, op: Operation, field: str) -> tuple[
 
 
 def _sources(op: Operation) -> dict[str, tuple[Entry, bool]]:
-    """The arguments of the resource method by wire name: (entry, required)."""
+    """The arguments of the resource method by wire name: (entry, required).
+
+    A wire name is one argument: a parameter and a body property of one name would share their
+    Python name, which the operation's build refuses.
+    """
     fields = op.body.arguments if op.body else ()
-    found: dict[str, tuple[Entry, bool]] = {}
-    for p in op.params:
-        found[p.wire_name.raw] = ((p.name, p.type, p.default, p.description), p.default is None)
+    found = {
+        p.wire_name.raw: ((p.name, p.type, p.default, p.description), p.default is None) for p in op.params
+    }
     for f in fields:
         found[f.wire_name.raw] = ((f.name, f.type, f.default, f.description), f.default is None)
     return found
 
 
-def _chosen(
-    ctx: Context, where: str, op: Operation, rest: RestExtension
-) -> tuple[list[Entry], list[tuple[str, str]], int | None] | None:
+def _chosen(ctx: Context, where: str, op: Operation, rest: RestExtension) -> Shape | None:
     """The signature `params` asks for: renamed, ordered, with its keyword-only marker."""
     sources = _sources(op)
-    clashes = {p.wire_name.raw for p in op.params} & {
-        f.wire_name.raw for f in (op.body.arguments if op.body else ())
-    }
+    problems = len(ctx.problems)
     entries: list[Entry] = []
     arguments: list[tuple[str, str]] = []
     keyword_only: int | None = None
     used: set[str] = set()
-    ok = True
     for i, item in enumerate(rest.params or ()):
         at = pointer_join(where, "params", i)
         if item.source == KEYWORD_ONLY:
             if keyword_only is not None:
                 ctx.fail(at, "params may mark the keyword-only arguments once")
-                ok = False
             keyword_only = len(entries)
-            continue
-        if item.source not in sources or item.source in clashes:
-            why = "is both a parameter and a body property" if item.source in clashes else "is not"
-            ctx.fail(at, f"{item.source!r} {why} a parameter or body property of {op.resource}.{op.name}")
-            ok = False
-            continue
-        if item.source in used:
+        elif item.source not in sources:
+            ctx.fail(at, f"{item.source!r} is not a parameter or body property of {op.resource}.{op.name}")
+        elif item.source in used:
             ctx.fail(at, f"params names {item.source!r} twice")
-            ok = False
-            continue
-        used.add(item.source)
-        name = _argument_name(ctx, at, item.name)
-        if name is None or name in {e[0] for e in entries}:
-            if name is not None:
+        else:
+            used.add(item.source)
+            name = _argument_name(ctx, at, item.name)
+            if name is None:
+                continue
+            if name in {e[0] for e in entries}:
                 ctx.fail(at, f"two arguments are named {name!r}")
-            ok = False
-            continue
-        (target, type_, default, text), required = sources[item.source]
-        if required and entries and keyword_only is None and entries[-1][2] is not None:
-            ctx.fail(at, f"the required argument {name!r} follows one with a default")
-            ok = False
-        entries.append((name, type_, default, text))
-        arguments.append((str(target), str(name)))
-    for wire in sorted(set(sources) - used):
-        if sources[wire][1]:
-            ctx.fail(pointer_join(where, "params"), f"params leaves out the required {wire!r}")
-            ok = False
-    return (entries, arguments, keyword_only) if ok else None
+            (target, type_, default, text), required = sources[item.source]
+            if required and entries and keyword_only is None and entries[-1][2] is not None:
+                ctx.fail(at, f"the required argument {name!r} follows one with a default")
+            entries.append((name, type_, default, text))
+            arguments.append((str(target), str(name)))
+    for wire in sorted(w for w, (_, required) in sources.items() if required and w not in used):
+        ctx.fail(pointer_join(where, "params"), f"params leaves out the required {wire!r}")
+    return (entries, arguments, keyword_only) if len(ctx.problems) == problems else None
 
 
-def _request(
-    ctx: Context, where: str, op: Operation, request: str
-) -> tuple[list[Entry], list[tuple[str, str]]] | None:
+def _request(ctx: Context, where: str, op: Operation, request: str) -> Shape | None:
     """The parameters, then the whole body as one model argument named `request`."""
     at = pointer_join(where, "request")
     name = _argument_name(ctx, at, request)
@@ -245,7 +249,7 @@ def _request(
     )
     arguments = [(str(p.name), str(p.name)) for p in op.params]
     arguments += [(str(f.name), f"{name}.{f.name}") for f in op.body.arguments]
-    return entries, arguments
+    return entries, arguments, None
 
 
 def _argument_name(ctx: Context, where: str, raw: str) -> PythonIdentifier | None:
