@@ -78,7 +78,33 @@ EXTENSIONS: dict[str, tuple[str, dict[str, Any]]] = {
             "properties": {
                 "name": _IDENTIFIER,
                 "tinker-path": {"type": "array", "minItems": 1, "uniqueItems": True, "items": _IDENTIFIER},
+                # The `name` method's signature, in order: a wire name (a parameter's or a body
+                # property's) keeps its argument, {name, from} renames one, "*" starts the
+                # keyword-only ones; arguments left out are not sent.
+                "params": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "anyOf": [
+                            {"type": "string", "minLength": 1},
+                            {
+                                "type": "object",
+                                "required": ["name", "from"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "name": _IDENTIFIER,
+                                    "from": {"type": "string", "minLength": 1},
+                                },
+                            },
+                        ]
+                    },
+                },
+                # The `name` method takes the whole request body as one model argument so named.
+                "request": _IDENTIFIER,
+                # The `name` method answers this (required) property of the response, not the model.
+                "result-field": _IDENTIFIER,
             },
+            "dependentRequired": {"params": ["name"], "request": ["name"], "result-field": ["name"]},
         },
     ),
     "x-tinker-aliases": (
@@ -150,10 +176,22 @@ class PaginationExtension:
     items: str
 
 
+KEYWORD_ONLY = "*"  # in x-tinker-rest params: the arguments after it are keyword-only
+
+
+@dataclass(frozen=True)
+class RestParam:
+    name: str  # the RestClient argument (KEYWORD_ONLY for the marker)
+    source: str  # the wire name of the parameter or body property it fills
+
+
 @dataclass(frozen=True)
 class RestExtension:
     name: str | None
     tinker_path: tuple[str, ...]
+    params: tuple[RestParam, ...] | None = None
+    request: str | None = None
+    result_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,8 +219,25 @@ def operation_extensions(operation: Mapping[str, Any]) -> OperationExtensions:
         if redirect
         else None,
         pagination=PaginationExtension(pages["items"]) if pages else None,
-        rest=RestExtension(rest.get("name"), tuple(rest.get("tinker-path", []))) if rest else None,
+        rest=_rest(rest) if rest else None,
     )
+
+
+def _rest(rest: Mapping[str, Any]) -> RestExtension:
+    params = rest.get("params")
+    return RestExtension(
+        rest.get("name"),
+        tuple(rest.get("tinker-path", [])),
+        tuple(_rest_param(p) for p in params) if params is not None else None,
+        rest.get("request"),
+        rest.get("result-field"),
+    )
+
+
+def _rest_param(item: str | Mapping[str, str]) -> RestParam:
+    if isinstance(item, str):
+        return RestParam(item, item)
+    return RestParam(item["name"], item["from"])
 
 
 def client_default(schema: Mapping[str, Any]) -> str | None:

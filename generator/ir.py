@@ -259,14 +259,18 @@ class RestMethod:
     types: tuple[Type, ...]  # of the params, for the surface and the imports
     arguments: tuple[tuple[str, str], ...]  # (resource method argument, expression)
     docstring: str
+    keyword_only: int | None = None  # the index of the first keyword-only param, if any
+    result_field: str | None = None  # the method answers this attribute of the response
+    result_type: str | None = None  # its rendered type
+    result_types: tuple[Type, ...] = ()  # its type, for the imports
 
     @property
     def returns(self) -> str:
-        return self.operation.returns(is_async=False)
+        return self.result_type or self.operation.returns(is_async=False)
 
     @property
     def async_returns(self) -> str:
-        return self.operation.returns(is_async=True)
+        return self.result_type or self.operation.returns(is_async=True)
 
 
 @dataclass(frozen=True)

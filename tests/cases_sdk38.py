@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinker_client import types
+from tinker_client import __version__, types
 
 FUTURE = {"request_id": "req-2"}
 EXTERNAL = "/api/v1/training_runs/run-1/checkpoints/external_weights/hf/external_weights_urls"
@@ -49,6 +49,23 @@ SDK38_CASES: list[dict[str, Any]] = [
         "result": types.ClientConfigResponse,
         "kwargs": {"sdk_version": "0.38.0"},
         "body": {"sdk_version": "0.38.0"},
+    },
+    {  # sdk_version left out: the client sends its own version (x-tinker-default: client-version)
+        "call": "service.get_client_config",
+        "method": "POST",
+        "path": "/api/v1/client/config",
+        "response": {"pjwt_auth_enabled": False},
+        "result": types.ClientConfigResponse,
+        "body": {"sdk_version": __version__},
+    },
+    {
+        "call": "service.create_session",
+        "method": "POST",
+        "path": "/api/v1/create_session",
+        "response": {"type": "create_session", "session_id": "s2"},
+        "result": types.CreateSessionResponse,
+        "kwargs": {"tags": []},
+        "body": {"tags": [], "sdk_version": __version__, "type": "create_session"},
     },
     {
         "call": "service.get_dynamic_config",
@@ -140,6 +157,17 @@ SDK38_CASES: list[dict[str, Any]] = [
         "result": types.CopyWeightsResponse,
         "kwargs": {"source_path": "tinker://run-1/weights/0001", "session_id": "s", "model_seq_id": 2},
         "body": {"source_path": "tinker://run-1/weights/0001", "session_id": "s", "model_seq_id": 2},
+    },
+    {
+        "call": "weights.copy",
+        "method": "POST",
+        "path": "/api/v1/copy_weights",
+        "response": {"tinker_path": "tinker://copy-2/sampler_weights/s1"},
+        "result": types.CopyWeightsResponse,
+        "args": ("grant-7",),
+        "kwargs": {"source_path": "tinker://run-9/sampler_weights/s1", "destination_project_id": "p2"},
+        "body": {"source_path": "tinker://run-9/sampler_weights/s1", "destination_project_id": "p2"},
+        "headers": {"X-Tinker-Weights-Access-Token": "grant-7"},
     },
     {
         "call": "weights.save_external",

@@ -66,6 +66,7 @@ class Case:
     kwargs: dict[str, Any] = field(default_factory=dict)
     body: Any = None
     query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 CASES = [
@@ -472,7 +473,7 @@ def test_every_operation_has_a_case() -> None:
             if not name.startswith("_") and not name.endswith("_all")  # page iterators: test_runtime
         }
     assert declared == {case.call for case in CASES}
-    assert len(CASES) == 49
+    assert len(declared) == 49
 
 
 def _transport(case: Case, seen: list[httpx.Request]) -> httpx.MockTransport:
@@ -496,6 +497,8 @@ def _check_request(case: Case, request: httpx.Request) -> None:
         assert request.headers["Content-Type"] == "application/json"
         assert json.loads(request.content) == case.body
     assert ("X-Idempotency-Key" in request.headers) == (case.method != "GET")
+    for name, value in case.headers.items():
+        assert request.headers[name] == value
 
 
 def _check_result(case: Case, result: Any) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import tinker_client
-from tinker_client import APIFuture, RestClient, ServiceClient
+from tinker_client import APIFuture, RestClient, ServiceClient, types
 
 from .loopback import Loopback, Reply
 
@@ -215,7 +215,11 @@ def test_signature_matches_the_seed(name: str) -> None:
 def test_no_undocumented_methods() -> None:
     public = {n for n in dir(RestClient) if not n.startswith("_") and callable(getattr(RestClient, n))}
     documented = set(SEED_SIGNATURES) | set(TINKEX_SIGNATURES) | SDK_METHODS
-    assert public == documented | {n + "_async" for n in documented} | {"close", "aclose"}
+    assert public == documented | {n + "_async" for n in documented} | {"close", "aclose", "get_telemetry"}
+
+
+def test_get_telemetry_is_none_as_the_sdk_without_telemetry(rest_client: RestClient) -> None:
+    assert rest_client.get_telemetry() is None
 
 
 # -------------------------------------------------------------- seed examples
@@ -625,7 +629,7 @@ CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any], str, str, dict[str, str]
         "/api/v1/copy_weights",
         {},
         {"source_path": PATH, "destination_project_id": "proj-1", "ttl_seconds": 7200},
-        lambda r: r.tinker_path == "tinker://copy-id/weights/0001",
+        lambda r: r == "tinker://copy-id/weights/0001",  # the SDK's answer: the copy's path
     ),
     (
         "get_external_weights_urls",
@@ -679,8 +683,8 @@ CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any], str, str, dict[str, str]
     ),
     (
         "search_sessions",
-        (),
-        {"display_name": "nightly", "limit": 10},
+        (types.SessionSearchRequest(display_name="nightly", limit=10),),
+        {},
         "POST",
         "/api/v1/sessions/search",
         {},
@@ -789,6 +793,34 @@ def test_service_client_checks_the_key_at_once(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("TINKER_API_KEY", raising=False)
     with pytest.raises(tinker_client.TinkerError, match="TINKER_API_KEY"):
         ServiceClient()
+
+
+@pytest.mark.parametrize("style", ["result", "async"])
+def test_copy_weights_sends_the_access_token_as_a_header(
+    style: str, rest_client: RestClient, server: Loopback
+) -> None:
+    args = ("tinker://run-id/weights/0001", "proj-1")
+    kwargs = {"ttl_seconds": 7200, "weights_access_token": "grant-1"}
+    if style == "result":
+        copied = rest_client.copy_weights(*args, **kwargs).result(timeout=10)
+    else:
+        copied = asyncio.run(rest_client.copy_weights_async(*args, **kwargs))
+    assert copied == "tinker://copy-id/weights/0001"
+    (seen,) = server.seen
+    assert seen.headers["X-Tinker-Weights-Access-Token"] == "grant-1"
+    assert "weights_access_token" not in seen.json()
+    with pytest.raises(TypeError):
+        rest_client.copy_weights(*args, 7200)  # type: ignore[misc]  # ttl_seconds is keyword-only
+
+
+def test_search_sessions_sends_the_request_it_is_given(rest_client: RestClient, server: Loopback) -> None:
+    request = types.SessionSearchRequest(
+        owner=types.AccessibleSearchOwner(),
+        statuses=[types.ActiveSessionStatusQuery()],
+        cursor=types.SessionSearchCursor(last_created_at="2025-01-15T10:00:00Z", last_session_id="s-9"),
+    )
+    rest_client.search_sessions(request).result(timeout=10)
+    assert server.seen[0].json() == request.model_dump(mode="json", exclude_none=True)
 
 
 def test_errors_reach_the_future(rest_client: RestClient, server: Loopback) -> None:

@@ -19,34 +19,26 @@ from ._rest import (
 
 if TYPE_CHECKING:
     from .types import (
-        AccessibleSearchOwner,
-        ActiveSessionStatusQuery,
         AssignSessionProjectRequest,
         AuditLogResponse,
         BillingUsageResponse,
-        CancelledSessionStatusQuery,
         CheckpointArchiveUrlResponse,
         CheckpointsListResponse,
-        ClientFinishedSessionStatusQuery,
         CopyWeightsRequest,
         CopyWeightsResponse,
         CurrentCheckpointStorageUsageResponse,
         ExternalWeightsUrlsResponse,
-        FailedSessionStatusQuery,
         GetSamplerResponse,
         GetServerCapabilitiesResponse,
         GetSessionResponse,
         ListSessionsResponse,
-        OwnSearchOwner,
         SelfApiKeyResponse,
-        SessionSearchCursor,
         SessionSearchRequest,
         SessionSearchResponse,
         SessionTraceExportResponse,
         SetCheckpointTtlRequest,
         TrainingRun,
         TrainingRunsResponse,
-        UserSearchOwner,
         WeightsInfoRequest,
         WeightsInfoResponse,
     )
@@ -91,55 +83,53 @@ class RestClient(_RestClientBase):
 
     def copy_weights(
         self,
-        source_path: str,
+        path: str,
         destination_project_id: str | None = None,
+        *,
         ttl_seconds: int | None = None,
         weights_access_token: str | None = None,
-        session_id: str | None = None,
-        model_seq_id: int | None = None,
-    ) -> APIFuture[CopyWeightsResponse]:
-        """Copy a checkpoint into a project, sharing its storage.
+    ) -> APIFuture[str]:
+        """Copy a checkpoint into a project, sharing its storage. Answers the `tinker_path`
+        of the CopyWeightsResponse.
 
         `POST /api/v1/copy_weights`, via `client.weights.copy`.
 
         Args:
-            source_path: The tinker path of the checkpoint to copy (either kind).
+            path: The tinker path of the checkpoint to copy (either kind).
             destination_project_id: The project that will own the copy.
             ttl_seconds: Seconds until the copy expires; the source's expiry is not
                 inherited.
-            weights_access_token: Grants access to a checkpoint of another account.
-            session_id: The session that will own the copy.
-            model_seq_id: The training run slot in that session.
+            weights_access_token: Grants access to a checkpoint readable under another
+                account; the SDK sends it here rather than in the body.
         """
-        return self._submitter.submit(
-            self.client.weights.copy,
-            source_path=source_path,
-            destination_project_id=destination_project_id,
-            ttl_seconds=ttl_seconds,
-            weights_access_token=weights_access_token,
-            session_id=session_id,
-            model_seq_id=model_seq_id,
-        )
+
+        def _call() -> str:
+            return self.client.weights.copy(
+                source_path=path,
+                destination_project_id=destination_project_id,
+                ttl_seconds=ttl_seconds,
+                x_tinker_weights_access_token=weights_access_token,
+            ).tinker_path
+
+        return self._submitter.submit(_call)
 
     async def copy_weights_async(
         self,
-        source_path: str,
+        path: str,
         destination_project_id: str | None = None,
+        *,
         ttl_seconds: int | None = None,
         weights_access_token: str | None = None,
-        session_id: str | None = None,
-        model_seq_id: int | None = None,
-    ) -> CopyWeightsResponse:
+    ) -> str:
         """The coroutine variant of `copy_weights`."""
         client: _AsyncTinker = self._async_clients.get()
-        return await client.weights.copy(
-            source_path=source_path,
+        _answer = await client.weights.copy(
+            source_path=path,
             destination_project_id=destination_project_id,
             ttl_seconds=ttl_seconds,
-            weights_access_token=weights_access_token,
-            session_id=session_id,
-            model_seq_id=model_seq_id,
+            x_tinker_weights_access_token=weights_access_token,
         )
+        return _answer.tinker_path
 
     def list_checkpoints(
         self,
@@ -821,80 +811,42 @@ class RestClient(_RestClientBase):
 
     def search_sessions(
         self,
-        session_id: str | None = None,
-        project_ids: list[str] | None = None,
-        user_metadata: dict[str, str] | None = None,
-        display_name: str | None = None,
-        owner: OwnSearchOwner | AccessibleSearchOwner | UserSearchOwner | None = None,
-        statuses: (
-            list[
-                ActiveSessionStatusQuery
-                | CancelledSessionStatusQuery
-                | FailedSessionStatusQuery
-                | ClientFinishedSessionStatusQuery
-            ]
-            | None
-        ) = None,
-        limit: int = 50,
-        cursor: SessionSearchCursor | None = None,
+        request: SessionSearchRequest,
     ) -> APIFuture[SessionSearchResponse]:
         """Search sessions (experimental), newest first.
 
         `POST /api/v1/sessions/search`, via `client.sessions.search`.
 
         Args:
-            session_id: Exact session id; with display_name
-            project_ids: Projects to search; null searches every listable project.
-            user_metadata: Exact key/value matches; every pair must hold.
-            display_name: Case-insensitive substring match (each word).
-            owner: Whose sessions to search; the server's default is the caller's own
-                ({"type": "own"}).
-            statuses: Any of these statuses; null matches every status.
-            limit
-            cursor: The previous page's next_cursor; null for the first page.
+            request: The request body, a `SessionSearchRequest`.
         """
         return self._submitter.submit(
             self.client.sessions.search,
-            session_id=session_id,
-            project_ids=project_ids,
-            user_metadata=user_metadata,
-            display_name=display_name,
-            owner=owner,
-            statuses=statuses,
-            limit=limit,
-            cursor=cursor,
+            session_id=request.session_id,
+            project_ids=request.project_ids,
+            user_metadata=request.user_metadata,
+            display_name=request.display_name,
+            owner=request.owner,
+            statuses=request.statuses,
+            limit=request.limit,
+            cursor=request.cursor,
         )
 
     async def search_sessions_async(
         self,
-        session_id: str | None = None,
-        project_ids: list[str] | None = None,
-        user_metadata: dict[str, str] | None = None,
-        display_name: str | None = None,
-        owner: OwnSearchOwner | AccessibleSearchOwner | UserSearchOwner | None = None,
-        statuses: (
-            list[
-                ActiveSessionStatusQuery
-                | CancelledSessionStatusQuery
-                | FailedSessionStatusQuery
-                | ClientFinishedSessionStatusQuery
-            ]
-            | None
-        ) = None,
-        limit: int = 50,
-        cursor: SessionSearchCursor | None = None,
+        request: SessionSearchRequest,
     ) -> SessionSearchResponse:
         """The coroutine variant of `search_sessions`."""
         client: _AsyncTinker = self._async_clients.get()
         return await client.sessions.search(
-            session_id=session_id,
-            project_ids=project_ids,
-            user_metadata=user_metadata,
-            display_name=display_name,
-            owner=owner,
-            statuses=statuses,
-            limit=limit,
-            cursor=cursor,
+            session_id=request.session_id,
+            project_ids=request.project_ids,
+            user_metadata=request.user_metadata,
+            display_name=request.display_name,
+            owner=request.owner,
+            statuses=request.statuses,
+            limit=request.limit,
+            cursor=request.cursor,
         )
 
     def get_sampler(

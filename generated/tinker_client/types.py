@@ -28,7 +28,7 @@ class CreateSessionRequest(BaseModel):
     """
     sdk_version: Annotated[str, Field(min_length=1)]
     """
-    The version of the calling SDK.
+    The version of the calling SDK; this package's version when not given.
     """
     project_id: Annotated[str | None, Field(min_length=1)] = None
     """
@@ -125,7 +125,7 @@ class ClientConfigRequest(BaseModel):
     )
     sdk_version: Annotated[str, Field(min_length=1)]
     """
-    The version of the calling client; the flags may depend on it.
+    The version of the calling client (this package's when not given); the flags may depend on it.
     """
 
 
@@ -1181,6 +1181,9 @@ class TelemetrySendRequest(BaseModel):
     e.g. Linux
     """
     sdk_version: str
+    """
+    This package's version when not given.
+    """
     session_id: Annotated[str, Field(min_length=1)]
     process_uuid: str | None = None
     """

@@ -38,7 +38,7 @@ def build(spec: Spec) -> Api:
     title = str(spec.data["info"]["title"])
     if ctx.problems:
         raise SpecError(ctx.problems)
-    rest_types = [t for m in rest for t in (*m.types, *_models_of(m.operation))]
+    rest_types = [t for m in rest for t in (*m.types, *m.result_types, *_models_of(m.operation))]
     rest_models = model_names(imports_of(rest_types))
     return Api(
         title=title,

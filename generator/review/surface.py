@@ -132,8 +132,8 @@ def _rest_method(method: RestMethod) -> Method:
         group="RestClient",
         http=f"{op.http_method} {op.path.raw}",
         parameters=tuple(
-            Parameter(p.name, t, POSITIONAL, _code(p.default), _line(p.name, op))
-            for p, t in zip(method.params, method.types, strict=True)
+            Parameter(p.name, t, _rest_kind(method, i), _code(p.default), _line(p.name, op))
+            for i, (p, t) in enumerate(zip(method.params, method.types, strict=True))
         ),
         returns=f"APIFuture[{method.returns}]",
         future=op.future.result if op.future else None,
@@ -141,6 +141,11 @@ def _rest_method(method: RestMethod) -> Method:
         line=op.line,
         deprecated=op.deprecated.raw if op.deprecated else None,
     )
+
+
+def _rest_kind(method: RestMethod, index: int) -> str:
+    keyword_only = method.keyword_only
+    return KEYWORD if keyword_only is not None and index >= keyword_only else POSITIONAL
 
 
 def _model(model: Model) -> ModelSurface:

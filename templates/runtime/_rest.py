@@ -198,6 +198,10 @@ class RestClientBase:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.client.base_url!r})"
 
+    def get_telemetry(self) -> None:
+        """The SDK's telemetry handle; this client collects no telemetry, so always None."""
+        return None
+
     def close(self) -> None:
         """Wait for running calls, then close every connection (blocking and async)."""
         self._submitter.shutdown()

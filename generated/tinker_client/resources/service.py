@@ -9,6 +9,7 @@ from .._endpoint import Endpoint as _Endpoint, RequestOptions
 from .._futures import AsyncFuture, Future, FutureSpec as _FutureSpec
 from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
 from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
+from .._version import __version__ as _client_version
 from ..types import (
     AuthTokenRequest,
     AuthTokenResponse,
@@ -54,6 +55,7 @@ _CREATE_SESSION = _Endpoint(
     "/api/v1/create_session",
     CreateSessionResponse,
     body=CreateSessionRequest,
+    keep_null=("sdk_version",),
 )
 _SESSION_HEARTBEAT = _Endpoint(
     "POST",
@@ -72,12 +74,14 @@ _GET_CLIENT_CONFIG = _Endpoint(
     "/api/v1/client/config",
     ClientConfigResponse,
     body=ClientConfigRequest,
+    keep_null=("sdk_version",),
 )
 _GET_DYNAMIC_CONFIG = _Endpoint(
     "POST",
     "/api/v1/client/dynamic_config",
     ClientDynamicConfigResponse,
     body=ClientConfigRequest,
+    keep_null=("sdk_version",),
 )
 _CREATE_AUTH_TOKEN = _Endpoint(
     "POST",
@@ -157,8 +161,8 @@ class Service(_SyncResource):
         self,
         *,
         tags: list[str],
-        sdk_version: str,
         user_metadata: dict[str, Any] | None = None,
+        sdk_version: str | None = None,
         project_id: str | None = None,
         display_name: str | None = None,
         options: RequestOptions | None = None,
@@ -169,8 +173,9 @@ class Service(_SyncResource):
 
         Args:
             tags: Tags for finding the session later.
-            sdk_version: The version of the calling SDK.
             user_metadata: Free-form metadata stored with the session.
+            sdk_version: The version of the calling SDK; this package's version when not
+                given.
             project_id: The project to create the session in.
             display_name: A non-unique name for display and search.
             options: per-call settings (timeout, retries, idempotency key, headers).
@@ -187,8 +192,8 @@ class Service(_SyncResource):
             _CREATE_SESSION,
             {
                 "tags": tags,
-                "sdk_version": sdk_version,
                 "user_metadata": user_metadata,
+                "sdk_version": _client_version if sdk_version is None else sdk_version,
                 "project_id": project_id,
                 "display_name": display_name,
                 "type": "create_session",
@@ -272,7 +277,7 @@ class Service(_SyncResource):
     def get_client_config(
         self,
         *,
-        sdk_version: str,
+        sdk_version: str | None = None,
         options: RequestOptions | None = None,
     ) -> ClientConfigResponse:
         """Fetch the server-side feature flags resolved for this client.
@@ -283,7 +288,8 @@ class Service(_SyncResource):
         `POST /api/v1/client/config`
 
         Args:
-            sdk_version: The version of the calling client; the flags may depend on it.
+            sdk_version: The version of the calling client (this package's when not
+                given); the flags may depend on it.
             options: per-call settings (timeout, retries, idempotency key, headers).
 
         Returns:
@@ -297,7 +303,7 @@ class Service(_SyncResource):
         return self._client.request(
             _GET_CLIENT_CONFIG,
             {
-                "sdk_version": sdk_version,
+                "sdk_version": _client_version if sdk_version is None else sdk_version,
             },
             options,
         )
@@ -305,7 +311,7 @@ class Service(_SyncResource):
     def get_dynamic_config(
         self,
         *,
-        sdk_version: str,
+        sdk_version: str | None = None,
         options: RequestOptions | None = None,
     ) -> ClientDynamicConfigResponse:
         """Fetch the server-side flags a live client refreshes periodically.
@@ -315,7 +321,8 @@ class Service(_SyncResource):
         `POST /api/v1/client/dynamic_config`
 
         Args:
-            sdk_version: The version of the calling client; the flags may depend on it.
+            sdk_version: The version of the calling client (this package's when not
+                given); the flags may depend on it.
             options: per-call settings (timeout, retries, idempotency key, headers).
 
         Returns:
@@ -329,7 +336,7 @@ class Service(_SyncResource):
         return self._client.request(
             _GET_DYNAMIC_CONFIG,
             {
-                "sdk_version": sdk_version,
+                "sdk_version": _client_version if sdk_version is None else sdk_version,
             },
             options,
         )
@@ -517,8 +524,8 @@ class AsyncService(_AsyncResource):
         self,
         *,
         tags: list[str],
-        sdk_version: str,
         user_metadata: dict[str, Any] | None = None,
+        sdk_version: str | None = None,
         project_id: str | None = None,
         display_name: str | None = None,
         options: RequestOptions | None = None,
@@ -529,8 +536,9 @@ class AsyncService(_AsyncResource):
 
         Args:
             tags: Tags for finding the session later.
-            sdk_version: The version of the calling SDK.
             user_metadata: Free-form metadata stored with the session.
+            sdk_version: The version of the calling SDK; this package's version when not
+                given.
             project_id: The project to create the session in.
             display_name: A non-unique name for display and search.
             options: per-call settings (timeout, retries, idempotency key, headers).
@@ -547,8 +555,8 @@ class AsyncService(_AsyncResource):
             _CREATE_SESSION,
             {
                 "tags": tags,
-                "sdk_version": sdk_version,
                 "user_metadata": user_metadata,
+                "sdk_version": _client_version if sdk_version is None else sdk_version,
                 "project_id": project_id,
                 "display_name": display_name,
                 "type": "create_session",
@@ -632,7 +640,7 @@ class AsyncService(_AsyncResource):
     async def get_client_config(
         self,
         *,
-        sdk_version: str,
+        sdk_version: str | None = None,
         options: RequestOptions | None = None,
     ) -> ClientConfigResponse:
         """Fetch the server-side feature flags resolved for this client.
@@ -643,7 +651,8 @@ class AsyncService(_AsyncResource):
         `POST /api/v1/client/config`
 
         Args:
-            sdk_version: The version of the calling client; the flags may depend on it.
+            sdk_version: The version of the calling client (this package's when not
+                given); the flags may depend on it.
             options: per-call settings (timeout, retries, idempotency key, headers).
 
         Returns:
@@ -657,7 +666,7 @@ class AsyncService(_AsyncResource):
         return await self._client.request(
             _GET_CLIENT_CONFIG,
             {
-                "sdk_version": sdk_version,
+                "sdk_version": _client_version if sdk_version is None else sdk_version,
             },
             options,
         )
@@ -665,7 +674,7 @@ class AsyncService(_AsyncResource):
     async def get_dynamic_config(
         self,
         *,
-        sdk_version: str,
+        sdk_version: str | None = None,
         options: RequestOptions | None = None,
     ) -> ClientDynamicConfigResponse:
         """Fetch the server-side flags a live client refreshes periodically.
@@ -675,7 +684,8 @@ class AsyncService(_AsyncResource):
         `POST /api/v1/client/dynamic_config`
 
         Args:
-            sdk_version: The version of the calling client; the flags may depend on it.
+            sdk_version: The version of the calling client (this package's when not
+                given); the flags may depend on it.
             options: per-call settings (timeout, retries, idempotency key, headers).
 
         Returns:
@@ -689,7 +699,7 @@ class AsyncService(_AsyncResource):
         return await self._client.request(
             _GET_DYNAMIC_CONFIG,
             {
-                "sdk_version": sdk_version,
+                "sdk_version": _client_version if sdk_version is None else sdk_version,
             },
             options,
         )

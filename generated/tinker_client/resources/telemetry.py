@@ -7,6 +7,7 @@ from __future__ import annotations
 from .._endpoint import Endpoint as _Endpoint, RequestOptions
 from .._resource import AsyncResource as _AsyncResource, SyncResource as _SyncResource
 from .._response import to_async_raw as _to_async_raw, to_raw as _to_raw
+from .._version import __version__ as _client_version
 from ..types import (
     GenericEvent,
     SessionEndEvent,
@@ -28,6 +29,7 @@ _SEND = _Endpoint(
     "/api/v1/telemetry",
     TelemetryResponse,
     body=TelemetrySendRequest,
+    keep_null=("sdk_version",),
 )
 
 
@@ -39,8 +41,8 @@ class Telemetry(_SyncResource):
         *,
         events: list[SessionStartEvent | SessionEndEvent | UnhandledExceptionEvent | GenericEvent],
         platform: str,
-        sdk_version: str,
         session_id: str,
+        sdk_version: str | None = None,
         process_uuid: str | None = None,
         options: RequestOptions | None = None,
     ) -> TelemetryResponse:
@@ -51,8 +53,8 @@ class Telemetry(_SyncResource):
         Args:
             events
             platform: e.g. Linux
-            sdk_version
             session_id
+            sdk_version: This package's version when not given.
             process_uuid: One UUID per client process.
             options: per-call settings (timeout, retries, idempotency key, headers).
 
@@ -69,8 +71,8 @@ class Telemetry(_SyncResource):
             {
                 "events": events,
                 "platform": platform,
-                "sdk_version": sdk_version,
                 "session_id": session_id,
+                "sdk_version": _client_version if sdk_version is None else sdk_version,
                 "process_uuid": process_uuid,
             },
             options,
@@ -92,8 +94,8 @@ class AsyncTelemetry(_AsyncResource):
         *,
         events: list[SessionStartEvent | SessionEndEvent | UnhandledExceptionEvent | GenericEvent],
         platform: str,
-        sdk_version: str,
         session_id: str,
+        sdk_version: str | None = None,
         process_uuid: str | None = None,
         options: RequestOptions | None = None,
     ) -> TelemetryResponse:
@@ -104,8 +106,8 @@ class AsyncTelemetry(_AsyncResource):
         Args:
             events
             platform: e.g. Linux
-            sdk_version
             session_id
+            sdk_version: This package's version when not given.
             process_uuid: One UUID per client process.
             options: per-call settings (timeout, retries, idempotency key, headers).
 
@@ -122,8 +124,8 @@ class AsyncTelemetry(_AsyncResource):
             {
                 "events": events,
                 "platform": platform,
-                "sdk_version": sdk_version,
                 "session_id": session_id,
+                "sdk_version": _client_version if sdk_version is None else sdk_version,
                 "process_uuid": process_uuid,
             },
             options,

@@ -74,6 +74,9 @@ _COPY = _Endpoint(
     "POST",
     "/api/v1/copy_weights",
     CopyWeightsResponse,
+    params=(
+        _Param("x_tinker_weights_access_token", "X-Tinker-Weights-Access-Token", "header", "str"),
+    ),
     body=CopyWeightsRequest,
 )
 _LIST = _Endpoint(
@@ -334,6 +337,7 @@ class Weights(_SyncResource):
 
     def copy(
         self,
+        x_tinker_weights_access_token: str | None = None,
         *,
         source_path: str,
         destination_project_id: str | None = None,
@@ -352,6 +356,8 @@ class Weights(_SyncResource):
         `POST /api/v1/copy_weights`
 
         Args:
+            x_tinker_weights_access_token: Grants access to a checkpoint readable under
+                another account; the SDK sends it here rather than in the body.
             source_path: The tinker path of the checkpoint to copy (either kind).
             destination_project_id: The project that will own the copy.
             ttl_seconds: Seconds until the copy expires; the source's expiry is not
@@ -372,6 +378,7 @@ class Weights(_SyncResource):
         return self._client.request(
             _COPY,
             {
+                "X-Tinker-Weights-Access-Token": x_tinker_weights_access_token,
                 "source_path": source_path,
                 "destination_project_id": destination_project_id,
                 "ttl_seconds": ttl_seconds,
@@ -764,6 +771,7 @@ class AsyncWeights(_AsyncResource):
 
     async def copy(
         self,
+        x_tinker_weights_access_token: str | None = None,
         *,
         source_path: str,
         destination_project_id: str | None = None,
@@ -782,6 +790,8 @@ class AsyncWeights(_AsyncResource):
         `POST /api/v1/copy_weights`
 
         Args:
+            x_tinker_weights_access_token: Grants access to a checkpoint readable under
+                another account; the SDK sends it here rather than in the body.
             source_path: The tinker path of the checkpoint to copy (either kind).
             destination_project_id: The project that will own the copy.
             ttl_seconds: Seconds until the copy expires; the source's expiry is not
@@ -802,6 +812,7 @@ class AsyncWeights(_AsyncResource):
         return await self._client.request(
             _COPY,
             {
+                "X-Tinker-Weights-Access-Token": x_tinker_weights_access_token,
                 "source_path": source_path,
                 "destination_project_id": destination_project_id,
                 "ttl_seconds": ttl_seconds,
