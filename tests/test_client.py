@@ -292,3 +292,17 @@ def test_with_options_rebuilds_from_settings_and_shares_the_pool() -> None:
     assert other._http is client._http and other.samplers is not client.samplers
     other.close()  # a derived client never closes the shared pool
     assert client.samplers.get("s").sampler_id == "s"
+
+
+def test_the_weights_access_token_is_sent_in_its_header_and_never_shown() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(403, json={"error": "no"})
+
+    client = tinker_client.Tinker(api_key="tml-k", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    with pytest.raises(tinker_client.PermissionDeniedError) as info:
+        client.weights.copy(source_path="tinker://r/weights/w", x_tinker_weights_access_token="wat-secret")
+    assert seen[0].headers["X-Tinker-Weights-Access-Token"] == "wat-secret"
+    assert "wat-secret" not in repr(info.value.request.headers) + repr(info.value) + str(info.value)

@@ -21,7 +21,10 @@ from ._errors import (
 
 __all__ = ["Budget", "RedactedHeaders", "check_api_key", "check_headers", "exchange_error"]
 
-SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization"})
+# Credentials: shown as [secure] wherever request headers are shown (errors, reprs, logs).
+SECRET_HEADERS = frozenset(
+    {"x-api-key", "authorization", "proxy-authorization", "x-tinker-weights-access-token"}
+)
 # A header value: visible ASCII, space and tab (RFC 9110 field-value without obs-text).
 _FIELD_VALUE = re.compile(r"[\x21-\x7e]([\t\x20-\x7e]*[\x21-\x7e])?|")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")

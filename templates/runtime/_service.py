@@ -215,7 +215,7 @@ class ServiceClient:
         async def ask(options: Any) -> Any:
             return await copy(
                 source_path=path, destination_project_id=project_id, ttl_seconds=ttl_seconds,
-                weights_access_token=weights_access_token, options=options,
+                x_tinker_weights_access_token=weights_access_token, options=options,
             )
 
         async def run() -> str:
