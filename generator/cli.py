@@ -70,7 +70,11 @@ def main(argv: list[str] | None = None) -> int:
             f"\n{_display(args.out)} is stale ({diff.count} file(s)); run: {UPDATE_COMMAND}", file=sys.stderr
         )
         return 1
-    diff = write_tree(output.files, args.out)
+    try:
+        diff = write_tree(output.files, args.out)
+    except OSError as exc:
+        print(f"{_display(args.out)}: cannot write the package: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     api = output.api
     print(
         f"{len(api.models)} models, {len(api.resources)} resources, {len(api.operations)} operations;"
@@ -88,6 +92,9 @@ def api_diff(args: argparse.Namespace) -> int:
     except SpecError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        return 2
+    except Exception as exc:  # the last resort, as in main()
+        print(_internal_error(args.new, exc), file=sys.stderr)
         return 2
     review = Review(changes, old_name, _display(args.new))
     sys.stdout.write(render(review, args.format))

@@ -391,3 +391,13 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(
         "internal error of the generator (nothing written): KeyError: 'a bug\\nover two lines'"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_an_output_folder_that_cannot_be_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "ok.yaml"
+    spec.write_text(MINIMAL)
+    (tmp_path / "a-file").write_text("")
+    assert main(["generate", "--spec", str(spec), "--out", str(tmp_path / "a-file" / "out")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"{tmp_path}/a-file/out: cannot write the package: ")
