@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s); nothing written.", file=sys.stderr)
         return 2
+    except OSError as exc:  # the output folder (the spec was read and checked already)
+        print(f"{_display(args.out)}: cannot write the package: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except Exception as exc:  # the last resort: a generator bug is one line, never a traceback
         print(_internal_error(args.spec, exc), file=sys.stderr)
         return 2
@@ -89,6 +92,9 @@ def api_diff(args: argparse.Namespace) -> int:
     except SpecError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        return 2
+    except Exception as exc:  # the last resort, as in main()
+        print(_internal_error(args.new, exc), file=sys.stderr)
         return 2
     review = Review(changes, old_name, _display(args.new))
     sys.stdout.write(render(review, args.format))

@@ -80,7 +80,9 @@ def load(path: Path, display_name: str | None = None) -> Spec:
 def _nothing_to_generate(spec: Spec) -> Iterator[Problem]:
     methods = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
     paths = spec.data.get("paths") or {}
-    if isinstance(paths, Mapping) and not any(isinstance(item, Mapping) and methods & set(item) for item in paths.values()):
+    if isinstance(paths, Mapping) and not any(
+        isinstance(item, Mapping) and methods & set(item) for item in paths.values()
+    ):
         yield spec.problem("/paths" if "paths" in spec.data else "", "the spec has no operations to generate")
 
 
@@ -180,12 +182,16 @@ class _Walker:
         except (ValueError, OverflowError):  # e.g. an integer of 5,000 digits
             shown = node.value if len(node.value) <= 20 else node.value[:20] + "..."
             kind = str(node.tag).rsplit(":", 1)[-1]
-            self.fail(line, pointer, one_line(f"{shown} ({len(node.value):,} characters) is not a usable {kind}"))
+            self.fail(
+                line, pointer, one_line(f"{shown} ({len(node.value):,} characters) is not a usable {kind}")
+            )
             return None
         if isinstance(value, float) and not math.isfinite(value):
             self.fail(line, pointer, f"{node.value} is not a JSON number")
         elif value is not None and not isinstance(value, (str, int, float, bool)):
-            kind = {"bytes": "binary value", "datetime": "timestamp", "date": "date"}.get(type(value).__name__, "value")
+            kind = {"bytes": "binary value", "datetime": "timestamp", "date": "date"}.get(
+                type(value).__name__, "value"
+            )
             self.fail(line, pointer, f"a YAML {kind} is not a JSON value; quote it")
         return value
 

@@ -60,9 +60,7 @@ def _problems(spec: Spec) -> Iterator[Problem]:
 def _structural_problem(spec: Spec, error: Any) -> Problem:
     pointer = pointer_join("", *error.absolute_path)
     instance = error.instance
-    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(
-        instance, Mapping
-    ):
+    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, Mapping):
         unexpected = [key for key in instance if repr(key) in str(error.message)]
         if unexpected:
             pointer = pointer_join(pointer, unexpected[0])

@@ -147,7 +147,10 @@ CASES = {
     ),
     # Each validator message at the node it is about (issue 9, item 13), not at line 1 or /.
     "validator: a schema keyword reached through a $ref": (
-        edit("thing_id: {type: string}\n    CreateThingRequest", "thing_id: {type: strin}\n    CreateThingRequest"),
+        edit(
+            "thing_id: {type: string}\n    CreateThingRequest",
+            "thing_id: {type: strin}\n    CreateThingRequest",
+        ),
         [
             "47: /components/schemas/Thing/properties/thing_id/type:"
             " 'strin' is not valid under any of the given schemas"
@@ -163,7 +166,9 @@ CASES = {
     ),
     "validator: required names a missing property": (
         edit("required: [name]", "required: [name, nope]\n      allOf: [{type: object}]"),
-        ["51: /components/schemas/CreateThingRequest/required: Required list has not defined properties: ['nope']"],
+        [
+            "51: /components/schemas/CreateThingRequest/required: Required list has not defined properties: ['nope']"
+        ],
     ),
     "validator: parameters that are not a list": (
         edit(
@@ -293,7 +298,9 @@ def test_missing_spec_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 LIMITS = {
     "alias bomb": (
         "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(9))
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(9)
+        )
         + MINIMAL,
         "5: /e: the document expands to more than 100,000 nodes",
     ),
@@ -302,7 +309,10 @@ LIMITS = {
     "deep block nesting": (
         MINIMAL.replace(
             "components:\n",
-            "components:\n  x-a:\n" + "".join("  " * (i + 2) + f"k{i}:\n" for i in range(200)) + "  " * 202 + "v: 1\n",
+            "components:\n  x-a:\n"
+            + "".join("  " * (i + 2) + f"k{i}:\n" for i in range(200))
+            + "  " * 202
+            + "v: 1\n",
         ),
         "105: /components/x-a/k0/k1/k2/",
     ),
@@ -310,7 +320,9 @@ LIMITS = {
         MINIMAL
         + "    Deep:\n"
         + "".join("      " + "  " * i + "items:\n" for i in range(70))
-        + "      " + "  " * 70 + "type: string\n",
+        + "      "
+        + "  " * 70
+        + "type: string\n",
         "118: /components/schemas/Deep/items/items/",
     ),
     "long $ref chain": (
@@ -319,8 +331,14 @@ LIMITS = {
         + "    R30: {type: string}\n",
         "56: /components/schemas/R0/$ref: more than 16 $refs in a row from #/components/schemas/R1",
     ),
-    "a value too long": (MINIMAL + "x-long: '" + "a" * 1_000_001 + "'\n", "56: /x-long: a value is longer than"),
-    "a file too large": (MINIMAL + "#" * (8 * 1024 * 1024), "1: /: the spec is larger than the limit of 8,388,608 bytes"),
+    "a value too long": (
+        MINIMAL + "x-long: '" + "a" * 1_000_001 + "'\n",
+        "56: /x-long: a value is longer than",
+    ),
+    "a file too large": (
+        MINIMAL + "#" * (8 * 1024 * 1024),
+        "1: /: the spec is larger than the limit of 8,388,608 bytes",
+    ),
 }
 
 
@@ -337,7 +355,7 @@ def test_limits(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, e
 def test_validator_messages_are_one_line_and_warnings_are_not_shown(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = edit("summary: Get a thing.", "summary: Get a thing.\n      x-bad: 1\n      \"a\\nb\": 1")
+    text = edit("summary: Get a thing.", 'summary: Get a thing.\n      x-bad: 1\n      "a\\nb": 1')
     code, lines = run(tmp_path, capsys, text)
     assert code == 2
     err_lines = [line for line in capsys.readouterr().err.splitlines() if line]
@@ -349,7 +367,9 @@ def test_validator_messages_are_one_line_and_warnings_are_not_shown(
 
 def test_a_spec_without_operations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Valid OpenAPI, but nothing to generate: refused, not a package that does not parse."""
-    text = "openapi: 3.1.0\ninfo: {title: T, version: '1'}\nservers: [{url: 'https://a.example'}]\npaths: {}\n"
+    text = (
+        "openapi: 3.1.0\ninfo: {title: T, version: '1'}\nservers: [{url: 'https://a.example'}]\npaths: {}\n"
+    )
     code, lines = run(tmp_path, capsys, text)
     assert code == 2
     assert lines == ["4: /paths: the spec has no operations to generate"]
@@ -367,5 +387,17 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(
     assert main(["generate", "--spec", str(spec), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1
-    assert err[0].endswith("internal error of the generator (nothing written): KeyError: 'a bug\\nover two lines'")
+    assert err[0].endswith(
+        "internal error of the generator (nothing written): KeyError: 'a bug\\nover two lines'"
+    )
     assert not (tmp_path / "out").exists()
+
+
+def test_an_output_folder_that_cannot_be_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "ok.yaml"
+    spec.write_text(MINIMAL)
+    (tmp_path / "a-file").write_text("")
+    assert main(["generate", "--spec", str(spec), "--out", str(tmp_path / "a-file" / "out")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"{tmp_path}/a-file/out: cannot write the package: ")

@@ -47,16 +47,20 @@ TEXTS = ['"""', "'''", "\\", "\x00", "\u2028", "{{ x }}", "{% raw %}", "\r\n", "
 TEXTS += ["\"\"\"; import os; os.environ['PWNED']='1' #", "a" * 100_000]
 WRONG = [None, 0, -1, 1.5, True, "", "x", [], {}, [1], {"a": 1}, "#/components/schemas/Nope"]
 REFS = ["#/components/schemas/Nope", "#/paths", "#/info", "#/components/schemas", "#/", "http://x/y", 5]
-TINY = ["", "{}", "[]", "~", "openapi: 3.1.0\n", "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n"]
+TINY = [
+    "",
+    "{}",
+    "[]",
+    "~",
+    "openapi: 3.1.0\n",
+    "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+]
 
 # The classes the loader cannot reject because the spec is valid and the build (not the loader)
 # must cope: each is left out of the property here and listed for the build's owner.
-KNOWN_BUILD_CLASSES: dict[str, re.Pattern[str]] = {
-    # issue 9 item 12: an x-tinker-rest method named like a keyword reaches black as `def class(`.
-    "keyword RestClient method name": re.compile(
-        r"name rest '(" + "|".join(KEYWORDS + SOFT_KEYWORDS) + r")'"
-    ),
-}
+# Failure classes known to belong to the build, skipped by name until fixed (none today: the
+# keyword RestClient method name of issue 9 item 12 is now a located problem).
+KNOWN_BUILD_CLASSES: dict[str, re.Pattern[str]] = {}
 
 
 def paths_of(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -79,6 +83,11 @@ def refs_in(tree: Any) -> list[tuple[Any, ...]]:
     return [p for p in paths_of(tree) if p[-1] == "$ref"]
 
 
+def mapping(node: Any) -> dict[str, Any]:
+    """`node` when an earlier mutation left it a mapping, else a detached empty one."""
+    return node if isinstance(node, dict) else {}
+
+
 def rename_key(parent: dict[str, Any], old: str, new: str) -> None:
     items = [(new if k == old else k, v) for k, v in parent.items()]
     parent.clear()
@@ -89,7 +98,7 @@ def rename_key(parent: dict[str, Any], old: str, new: str) -> None:
 def structural(draw: st.DrawFn, tree: dict[str, Any]) -> str:
     """Mutate `tree` in place; return a label of what was done."""
     kind = draw(st.sampled_from(["delete", "wrong type", "ref", "cycle", "name", "text"]))
-    if kind in ("delete", "wrong type"):
+    if kind in ("delete", "wrong type") and paths_of(tree):
         path = draw(st.sampled_from(paths_of(tree)))
         parent = at(tree, path[:-1])
         if kind == "delete" and isinstance(parent, dict):
@@ -97,12 +106,12 @@ def structural(draw: st.DrawFn, tree: dict[str, Any]) -> str:
         else:
             parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(WRONG)))
         return f"{kind} {path}"
-    if kind == "ref":
+    if kind == "ref" and refs_in(tree):
         path = draw(st.sampled_from(refs_in(tree)))
         own = "#/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path[:-1])
         at(tree, path[:-1])["$ref"] = draw(st.sampled_from([*REFS, own]))
         return f"ref {path}"
-    schemas = tree.get("components", {}).get("schemas", {})
+    schemas = mapping(mapping(tree.get("components")).get("schemas"))
     if kind == "cycle" and schemas:
         name = draw(st.sampled_from(sorted(schemas)))
         inner = paths_of(schemas[name])
@@ -116,6 +125,8 @@ def structural(draw: st.DrawFn, tree: dict[str, Any]) -> str:
     if kind == "name":
         return draw(renamed(tree))
     strings = [p for p in paths_of(tree) if isinstance(at(tree, p), str) and p[-1] != "$ref"]
+    if not strings:
+        return "nothing to mutate"
     path = draw(st.sampled_from(strings))
     at(tree, path[:-1])[path[-1]] = draw(st.sampled_from(TEXTS))
     return f"text {path}"
@@ -126,10 +137,16 @@ def renamed(draw: st.DrawFn, tree: dict[str, Any]) -> str:
     """A schema, property, parameter, operation, tag or RestClient method given a hostile name."""
     name = draw(st.sampled_from(NAMES))
     where = draw(st.sampled_from(["schema", "property", "parameter", "operation", "tag", "rest"]))
-    schemas = tree["components"]["schemas"]
+    schemas = mapping(mapping(tree.get("components")).get("schemas"))
     operations = [
-        op for item in tree["paths"].values() for op in item.values() if isinstance(op, dict) and "tags" in op
+        op
+        for item in mapping(tree.get("paths")).values()
+        for op in mapping(item).values()
+        if isinstance(op, dict) and isinstance(op.get("tags"), list) and op["tags"]
     ]
+    owners = [s for s in schemas.values() if isinstance(s, dict) and mapping(s.get("properties"))]
+    if not operations or not owners:
+        return "nothing to rename"
     op = draw(st.sampled_from(operations))
     if where == "schema":
         old = draw(st.sampled_from(sorted(schemas)))
@@ -140,19 +157,17 @@ def renamed(draw: st.DrawFn, tree: dict[str, Any]) -> str:
         tree.clear()
         tree.update(json.loads(text))
     elif where == "property":
-        owners = [s for s in schemas.values() if isinstance(s.get("properties"), dict) and s["properties"]]
         owner = draw(st.sampled_from(owners))
         old = draw(st.sampled_from(sorted(owner["properties"])))
         rename_key(owner["properties"], old, name)
-        owner["required"] = [name if r == old else r for r in owner.get("required", [])] or None
-        if owner["required"] is None:
-            del owner["required"]
-    elif where == "parameter" and op.get("parameters"):
-        draw(st.sampled_from(op["parameters"]))["name"] = name
+        if isinstance(owner.get("required"), list):
+            owner["required"] = [name if r == old else r for r in owner["required"]]
+    elif where == "parameter" and isinstance(op.get("parameters"), list) and op["parameters"]:
+        mapping(draw(st.sampled_from(op["parameters"])))["name"] = name
     elif where == "operation":
         op["operationId"] = f"{op['tags'][0]}.{name}"
     elif where == "tag":
-        method = op["operationId"].rpartition(".")[2]
+        method = str(op.get("operationId", "")).rpartition(".")[2]
         op["tags"], op["operationId"] = [name], f"{name}.{method}"
     else:
         op["x-tinker-rest"] = {"name": name}
@@ -179,7 +194,9 @@ def textual(draw: st.DrawFn, text: str) -> tuple[str, str]:
         "tag": text.replace("openapi:", "x-t: !!python/object:os.system {}\nopenapi:", 1),
         "documents": text + "---\nopenapi: 3.1.0\n",
         "cut": text[:position],
-        "byte": text[:position] + draw(st.sampled_from(["\t", ":", "{", "&", "*", "!", "'", '"'])) + text[position:],
+        "byte": text[:position]
+        + draw(st.sampled_from(["\t", ":", "{", "&", "*", "!", "'", '"']))
+        + text[position:],
         "tiny": draw(st.sampled_from(TINY)),
         "huge": text + "#" * (9 * 1024 * 1024),
         "tab": text.replace("  ", "\t", 1),
@@ -255,7 +272,11 @@ def known_build_class(labels: list[str]) -> str | None:
     derandomize=not LONG_RUN,
     deadline=None,
     database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @given(mutant=mutants(), import_it=st.integers(0, 4).map(lambda n: n == 0))
 def test_a_mutant_spec_fails_cleanly_or_generates_a_package(
