@@ -965,7 +965,7 @@ class UntypedAPIFuture(BaseModel):
     model_config = ConfigDict(
         extra="allow",
     )
-    request_id: str
+    request_id: Annotated[str, Field(min_length=1)]
     model_id: str | None = None
     sample_sequence_ids: list[str] | None = None
 
