@@ -25,8 +25,8 @@ from ._endpoint import Endpoint, RequestOptions, prepare
 from ._futures import Again, AsyncFuture, Future, FutureSpec, Poller
 from ._http import Budget, finish_body
 from ._log import configure_logging
-from ._version import __version__
 from ._settings import DEFAULT_DEADLINE, DEFAULT_FUTURE_DEADLINE, DEFAULT_MAX_RESPONSE_SIZE, Settings
+from ._version import __version__
 
 T = TypeVar("T")
 R = TypeVar("R")
