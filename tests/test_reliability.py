@@ -445,6 +445,55 @@ def test_a_failure_is_what_validates_as_request_failed(loopback: Loopback) -> No
         future.result()
 
 
+OPTIONAL_RESULTS = {  # result models whose fields are all optional (or defaulted): a failure validates as them
+    "optim_step": (("POST", "/api/v1/optim_step"), lambda c: c.training.optim_step(model_id="run-1")),
+    "load": (("POST", "/api/v1/load_weights"), lambda c: c.weights.load(path="tinker://run-1/weights/0")),
+    "save_for_sampler": (("POST", "/api/v1/save_weights_for_sampler"), lambda c: c.weights.save_for_sampler(model_id="run-1")),
+    "unload": (("POST", "/api/v1/unload_model"), lambda c: c.models.unload(model_id="run-1")),
+}
+FAILED = Reply(200, {"error": "bad input", "category": "user"})
+
+
+@pytest.mark.parametrize("call", sorted(OPTIONAL_RESULTS))
+def test_a_failure_is_not_a_result_whose_fields_are_all_optional(loopback: Loopback, call: str) -> None:
+    route, start = OPTIONAL_RESULTS[call]
+    loopback.script(route, FUTURE_OK)
+    loopback.script(("POST", "/api/v1/retrieve_future"), FAILED)
+    client, _ = make(loopback)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        future = start(client)
+    with pytest.raises(tinker_client.RequestFailedError, match="bad input") as info:
+        future.result()
+    assert info.value.category == "user"
+
+
+@pytest.mark.parametrize("call", sorted(OPTIONAL_RESULTS))
+def test_an_async_failure_is_not_a_result_whose_fields_are_all_optional(loopback: Loopback, call: str) -> None:
+    route, start = OPTIONAL_RESULTS[call]
+    loopback.script(route, FUTURE_OK)
+    loopback.script(("POST", "/api/v1/retrieve_future"), FAILED)
+
+    async def run() -> None:
+        async with tinker_client.AsyncTinker(api_key="tml-secret", base_url=loopback.url) as client:
+            client._clock = FakeTime()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                future = await start(client)
+            with pytest.raises(tinker_client.RequestFailedError, match="bad input"):
+                await future
+
+    asyncio.run(run())
+
+
+def test_a_failure_shaped_answer_with_result_fields_is_the_result(loopback: Loopback) -> None:
+    answer = {"metrics": {"loss": 1.0}, "error": "none", "category": "user"}
+    loopback.script(("POST", "/api/v1/optim_step"), FUTURE_OK)
+    loopback.script(("POST", "/api/v1/retrieve_future"), Reply(200, answer))
+    client, _ = make(loopback)
+    assert client.training.optim_step(model_id="run-1").result().metrics == {"loss": 1.0}
+
+
 def test_polls_are_bounded_by_the_deadline(loopback: Loopback) -> None:
     again = {"type": "try_again", "request_id": "req-1", "queue_state": "active"}
     future, fake = _future(loopback, Reply(200, again), future_deadline=5.0)

@@ -40,7 +40,14 @@ class WorkflowServer:
         self.try_again_rounds = 0
         self.queue_state = "active"
         self.expire_polls = 0  # the next polls answer 410, as for a future the server dropped
+        self.poll_answers: list[Any] = []  # the next polls answer these (200) instead of the result
+        self.client_config: dict[str, Any] = {"fwdbwd_max_chunk_len": 1024}
+        self.sample_barrier = 0  # /asample answers wait until this many samples arrived (5 s at most)
+        self.batch_rounds: list[list[str]] = []  # request ids each retrieve_futures answer reported
+        self._completed: list[str] = []  # sample request ids in completion order: the cursor indexes it
         self.lock = threading.Lock()
+        self._arrived = threading.Condition(self.lock)
+        self._arrivals = 0
         self._results: dict[str, Any] = {}
         self._polls: dict[str, int] = {}
         self._ids = itertools.count()
@@ -69,7 +76,7 @@ class WorkflowServer:
         if route.startswith("/sessions/") and route.endswith("/finish"):
             return 200, {}
         if route == "/client/config":
-            return 200, {"fwdbwd_max_chunk_len": 1024}
+            return 200, self.client_config
         if route == "/get_server_capabilities":
             return 200, {"supported_models": [{"model_name": "Qwen/Qwen3-8B"}]}
         if route == "/get_info":
@@ -78,6 +85,10 @@ class WorkflowServer:
             return 200, {"sampling_session_id": f"{body['session_id']}:sample:{body['sampling_session_seq_id']}"}
         if route == "/retrieve_future":
             return self._poll(body["request_id"])
+        if route == "/retrieve_futures":
+            return 200, self._batch(body)
+        if route == "/asample":
+            self._await_samples()
         result = self._result(route, body)
         if result is None:
             return 404, {"error": f"no route {method} {path}"}
@@ -86,7 +97,27 @@ class WorkflowServer:
             self._results[request_id] = result
             if "seq_id" in body and route != "/asample":
                 self.applied.append((route, body["seq_id"]))
+            if route == "/asample":
+                self._completed.append(request_id)
+                self._arrived.notify_all()
         return 200, {"request_id": request_id}
+
+    def _await_samples(self) -> None:
+        with self._arrived:
+            self._arrivals += 1
+            self._arrived.notify_all()
+            self._arrived.wait_for(lambda: self._arrivals >= self.sample_barrier, timeout=5.0)
+
+    def _batch(self, body: Any) -> dict[str, Any]:
+        """Completions after `prev_cursor`, held up to 1 s (or the asked `timeout`) for one to come."""
+        cursor = int(body["prev_cursor"])
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self._completed) > cursor, timeout=min(body.get("timeout", 1.0), 1.0))
+            done = self._completed[cursor:]
+            if done:
+                self.batch_rounds.append(list(done))
+            completions = [{"state": "finished", "request_id": r} for r in done]
+            return {"completions": completions, "cursor": cursor + len(done)}
 
     def _result(self, route: str, body: Any) -> Any:
         if route == "/create_model":
@@ -122,6 +153,8 @@ class WorkflowServer:
                 return 410, {"error": "expired"}
             if request_id not in self._results:
                 return 410, {"error": "expired"}
+            if self.poll_answers:
+                return 200, self.poll_answers.pop(0)
             if count <= self.try_again_rounds:
                 return 200, {"type": "try_again", "request_id": request_id, "queue_state": self.queue_state, "retry_after_ms": 10}
             return 200, self._results[request_id]

@@ -16,10 +16,19 @@ import os
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._endpoint import RequestOptions
-from ._errors import APIConnectionError, APIStatusError, RequestFailedError, TinkerError, status_error
+from ._errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    RequestFailedError,
+    TinkerError,
+    status_error,
+)
+from ._futures import _Failed, _result_evidence, _shape, _TryAgain
+from ._response import validate
 from ._workflow_loop import QueueState
 
 if TYPE_CHECKING:
@@ -158,7 +167,7 @@ async def poll_result(
         if raw.status_code == 410:
             raise ExpiredFuture(request_id)
         if raw.status_code == 200 and isinstance(body, dict):
-            step = _answer(body, request_id, result_type, queue)
+            step = _answer(raw.http_response, body, request_id, result_type, queue)
             if isinstance(step, _Again):
                 await _again(step, queue, waits, iteration)
                 continue
@@ -178,16 +187,26 @@ class _Again:
     delay: float | None
 
 
-def _answer(body: dict[str, Any], request_id: str, result_type: type[T], queue: QueueState) -> T | _Again:
-    if body.get("type") == "try_again":
-        queue.update(body.get("queue_state") or "active", body.get("queue_state_reason"))
-        hint = body.get("retry_after_ms")
+def _answer(
+    response: httpx.Response, body: dict[str, Any], request_id: str, result_type: type[T], queue: QueueState
+) -> T | _Again:
+    """One poll answer by the spec's shapes, as `_futures` classifies them (issue 9)."""
+    again = _shape(_TryAgain, body)
+    if again is not None:
+        queue.update(again.queue_state or "active", again.queue_state_reason)
+        hint = again.retry_after_ms
         return _Again(hint / 1000 if isinstance(hint, int) and hint >= 0 else None)
-    if "error" in body and "category" in body:
-        raise RequestFailedError(request_id, str(body["error"]), str(body["category"]))
+    failed = _shape(_Failed, body)
+    if failed is not None and not _result_evidence(result_type, body):
+        raise RequestFailedError(request_id, failed.error, failed.category, response.request)
+    try:
+        value = validate(result_type, response)
+    except APIResponseValidationError:
+        if failed is None:
+            raise
+        raise RequestFailedError(request_id, failed.error, failed.category, response.request) from None
     queue.update("done")
-    validate: Callable[[Any], T] = cast(Any, result_type).model_validate
-    return validate(body)
+    return value
 
 
 async def _again(step: _Again, queue: QueueState, waits: Waits, iteration: int) -> None:
@@ -223,11 +242,13 @@ async def run_request(
     waits: Waits,
     turn: AbstractAsyncContextManager[None] | None = None,
     headers: dict[str, str] | None = None,
+    through: Callable[[str, Callable[[], Awaitable[T]]], Awaitable[T]] | None = None,
 ) -> T:
     """Send one long-running request (inside `turn`: in order), then poll for its result.
 
-    A future that expired on a poll (410) is submitted again, at most MAX_EXPIRED_RESUBMITS
-    times, each logged.
+    `through(request_id, poll)`, when given, decides how the result is waited for (e.g. a batch
+    poll first) and calls `poll()` for it. A future that expired on a poll (410) is submitted
+    again, at most MAX_EXPIRED_RESUBMITS times, each logged.
     """
     if turn is not None:
         async with turn:
@@ -235,8 +256,13 @@ async def run_request(
     else:
         started = await call_with_waits(send, waits, headers)
     for attempt in range(MAX_EXPIRED_RESUBMITS + 1):
+        request_id = started.request_id
+
+        def poll(request_id: str = request_id) -> Awaitable[T]:
+            return poll_result(client, request_id, result_type, request_type, queue, waits)
+
         try:
-            return await poll_result(client, started.request_id, result_type, request_type, queue, waits)
+            return await (poll() if through is None else through(request_id, poll))
         except ExpiredFuture:
             if attempt == MAX_EXPIRED_RESUBMITS:
                 break

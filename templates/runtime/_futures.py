@@ -6,9 +6,11 @@ send and sleep. A handle holds a `poll` callable and the options of the call tha
 
 Poll answers are classified by the spec's shapes, not by the presence of a key: a `try_again`
 answer is one that validates as `TryAgainResponse`, the metadata-only answer one that
-validates as `FutureMetadataResponse`; an answer that validates as the expected result is the
-result, even when it carries an `error` key; only an answer that does not, and validates as
-`RequestFailedResponse`, is a failure.
+validates as `FutureMetadataResponse`. An answer that validates as `RequestFailedResponse` is a
+failure unless the expected result model declares an `error` field, or the answer also carries a
+field the result model declares (beyond `error` and `category`): a result whose fields are all
+optional validates `{"error": ..., "category": ...}` too, and must not turn a failure into a
+success. Any other answer is the result when it validates as the expected result model.
 """
 
 from __future__ import annotations
@@ -205,13 +207,27 @@ def _classify(
         return Again(poll_delay(iteration) if hint is None else hint)
     if metadata_only and _shape(_Metadata, body) is not None:
         return Again(0.0, full_payload=True)
+    failed = _shape(_Failed, body)
+    if failed is not None and not _result_evidence(spec.result, body):
+        raise RequestFailedError(request_id, failed.error, failed.category, response.request)
     try:
         return validate(spec.result, response)
     except APIResponseValidationError:
-        failed = _shape(_Failed, body)
         if failed is None:
             raise
     raise RequestFailedError(request_id, failed.error, failed.category, response.request)
+
+
+_FAILURE_KEYS = frozenset(_Failed.model_fields)
+
+
+def _result_evidence(result: type[Any], body: object) -> bool:
+    """Whether a failure-shaped `body` may still be a result: the result model declares `error`,
+    or `body` carries one of the result's own fields (by name or alias)."""
+    fields = getattr(result, "model_fields", {})
+    declared = set(fields) | {f.alias for f in fields.values() if f.alias}
+    keys = set(body) if isinstance(body, dict) else set()
+    return "error" in declared or bool((declared - _FAILURE_KEYS) & keys)
 
 
 def poll_delay(iteration: int) -> float:

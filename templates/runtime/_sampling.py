@@ -4,14 +4,24 @@ The same public methods, parameters and defaults as the official SDK's SamplingC
 Each request is numbered (`seq_id`) when it is made and sent with the
 `X-Tinker-Sampling-Backpressure: 1` header; a 429 answer pauses it (logged, bounded by the
 wait deadline) instead of failing.
+
+When the service's client config says `sample_use_retrieve_futures` and at least
+`MIN_PENDING` samples of this client are pending (`worth_batching`, bench/batch_poll.py), a
+sample learns of its completion from the client's one `retrieve_futures` batch poll, then
+fetches its payload with the usual `retrieve_future`; otherwise each sample polls on its own.
+A batch poll that breaks is logged and dropped: its samples poll on their own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._batch_poll import AsyncFuturesBatcher, worth_batching
+from ._errors import TinkerError
 from ._workflow_loop import ClientFuture, QueueState
 from ._workflow_tokenizer import load_tokenizer
 from ._workflow_wait import WaitPolicy, call_with_waits, run_request
@@ -23,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = ["SamplingClient", "open_sampling_client"]
 
 BACKPRESSURE_HEADERS = {"X-Tinker-Sampling-Backpressure": "1"}
+T = TypeVar("T")
+logger = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 
 
 class SamplingClient:
@@ -53,7 +65,10 @@ class SamplingClient:
         self._next_seq_id = 0
         self._queue = QueueState(f"sampler {sampling_session_id}")
         self._seq_base: int | None = None
+        self._cloned_sampler_id = 0  # the join's client_counter: names this client in batch polls
         self._join_lock: asyncio.Lock | None = None
+        self._pending = 0  # samples made and not resolved yet (under _lock)
+        self._batcher: AsyncFuturesBatcher | None = None  # on the session loop only
 
     def __repr__(self) -> str:
         return f"SamplingClient(sampling_session_id={self._sampling_session_id!r})"
@@ -88,6 +103,7 @@ class SamplingClient:
         with self._lock:
             seq_id = self._next_seq_id
             self._next_seq_id += 1
+            self._pending += 1
         args: dict[str, Any] = {
             "sampling_session_id": self._sampling_session_id,
             "seq_id": seq_id,
@@ -106,11 +122,16 @@ class SamplingClient:
         waits = self._session.waits(f"sample {seq_id} of {self._sampling_session_id}")
 
         async def run() -> SampleResponse:
-            args["seq_id"] = await self._joined() + seq_id
-            return await run_request(
-                self._session.client, lambda options: sampling.asample(options=options, **args), SampleResponse,
-                "Sample", self._queue, waits, headers=BACKPRESSURE_HEADERS,
-            )
+            try:
+                args["seq_id"] = await self._joined() + seq_id
+                return await run_request(
+                    self._session.client, lambda options: sampling.asample(options=options, **args),
+                    SampleResponse, "Sample", self._queue, waits, headers=BACKPRESSURE_HEADERS,
+                    through=self._wait_for,
+                )
+            finally:
+                with self._lock:
+                    self._pending -= 1
 
         return self._session.loop.submit(run(), self._queue)
 
@@ -152,6 +173,43 @@ class SamplingClient:
     ) -> list[float | None]:
         return await self.compute_logprobs(prompt, prompt_logprobs_last_n)
 
+    async def _wait_for(self, request_id: str, poll: Callable[[], Awaitable[T]]) -> T:
+        """A sample's result: through the batch poll when it pays (see the module), else `poll()`."""
+        batcher = self._batch_poll()
+        if batcher is None:
+            return await poll()
+        try:
+            await batcher.wait(request_id)
+        except TinkerError as exc:
+            logger.warning("batch poll of %s failed (%s); its samples poll on their own", self, exc)
+            if self._batcher is batcher:
+                self._batcher = None
+                await batcher.close()
+            return await poll()
+        try:
+            return await poll()
+        finally:
+            batcher.mark_retrieved(request_id)
+
+    def _batch_poll(self) -> AsyncFuturesBatcher | None:
+        """This client's batcher, made on first use, when the server asks for it and it pays."""
+        if not self._session.setting("sample_use_retrieve_futures", False):
+            return None
+        with self._lock:
+            pending = self._pending
+        if self._batcher is None and worth_batching(pending):
+            self._batcher = AsyncFuturesBatcher.for_client(
+                self._session.client, self._sampling_session_id, self._cloned_sampler_id
+            )
+            if self._close_batch_poll not in self._session.closers:
+                self._session.closers.append(self._close_batch_poll)
+        return self._batcher if worth_batching(pending) else None
+
+    async def _close_batch_poll(self) -> None:
+        batcher, self._batcher = self._batcher, None
+        if batcher is not None:
+            await batcher.close()
+
     async def _joined(self) -> int:
         """The base of this client's seq_ids: 0, or its block after joining the sampling session.
 
@@ -171,7 +229,8 @@ class SamplingClient:
                         return await join(sampling_session_id=sampling_session_id, options=options)
 
                     joined = await call_with_waits(ask, self._session.waits("join sampling session"))
-                    self._seq_base = 1_000_000_000 * int(joined.client_counter)
+                    self._cloned_sampler_id = int(joined.client_counter)
+                    self._seq_base = 1_000_000_000 * self._cloned_sampler_id
         return self._seq_base
 
     def get_base_model(self) -> str:
@@ -206,9 +265,11 @@ class SamplingClient:
         self._queue.update(str(getattr(queue_state, "value", queue_state)), queue_state_reason)
 
     def close(self) -> None:
-        """Close the connections of a client made by `from_sampler_handle`."""
+        """Stop this client's batch poll; close the connections of one made by `from_sampler_handle`."""
         if self._owns_session:
             self._session.close()
+        elif self._batcher is not None and not self._session.closed:
+            self._session.loop.run(self._close_batch_poll())
 
 
 async def open_sampling_client(

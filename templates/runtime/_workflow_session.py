@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal, TypeVar, cast
 
 import httpx
@@ -90,6 +90,7 @@ class Session:
         self.sampling_counter = 0
         self.heartbeats = 0
         self.config: Any = None  # the service's client config, when the spec has get_client_config
+        self.closers: list[Callable[[], Awaitable[None]]] = []  # run on the loop before the finish
         self._heartbeat: asyncio.Task[None] | None = None
         self._lock: asyncio.Lock | None = None
         self._loop: LoopThread | None = None
@@ -224,6 +225,11 @@ class Session:
 
     async def _shutdown(self, status: FinishStatus, detail: str | None) -> None:
         try:
+            for close in self.closers:
+                try:
+                    await close()
+                except Exception as exc:  # a closer's failure must not keep the session open
+                    logger.warning("closing %r failed: %s", close, exc)
             await self._finish(status, detail)
         finally:
             await self.client.close()
