@@ -135,6 +135,13 @@ def test_transient_answers_are_polled_again_after_a_pause(loopback: Loopback) ->
     assert len(polls(loopback)) == 4 and len(sleeps) == 2 and all(0 < pause <= 5 for pause in sleeps)
 
 
+def test_answers_without_completions_pause_before_the_next_poll(loopback: Loopback) -> None:
+    loopback.script(MANY, answer(0), answer(0), answer(0), answer(0), answer(0), answer(1, finished("r1")))
+    _client, batcher, sleeps = make(loopback)
+    assert batcher.wait("r1") == Completion("r1", "finished", None)
+    assert sleeps == [0.1, 0.2, 0.4, 0.8, 1.0]  # a server answering at once is not polled in a hot loop
+
+
 def test_a_fatal_answer_fails_every_waiter_with_the_typed_error(loopback: Loopback) -> None:
     loopback.script(MANY, Reply(403, {"detail": "not your session"}))
     loopback.script(ONE, PAYLOAD)

@@ -50,6 +50,7 @@ POLL_TIMEOUT = 45.0  # seconds one poll may take: the server holds it open up to
 MIN_PENDING = 8  # from bench/batch_poll.py; see worth_batching
 MAX_FAILURES = 5  # connection errors in a row before the waiters get APIConnectionError
 MAX_BAD_REQUESTS = 3  # bare 400s in a row (proxies inject them) before they count
+EMPTY_PAUSE = 0.1  # after an answer without completions, doubling to 1 s: no hot loop on a quick server
 MAX_UNCLAIMED = 4096  # completions kept for waiters yet to come; the oldest go first
 
 
@@ -161,8 +162,9 @@ class _Session:
         status = outcome.status_code
         if outcome.is_success:
             self.bad_requests = 0
-            self._absorb(outcome, sent.acks)
-            return 0.0
+            if self._absorb(outcome, sent.acks):
+                return 0.0
+            return min(EMPTY_PAUSE * 2.0**self.streak, 1.0)  # a server that does not hold the poll
         if status == 408:
             return 0.0
         if status == 429 or status >= 500:
@@ -172,7 +174,8 @@ class _Session:
             return _backoff(self.streak)
         raise status_error(outcome)
 
-    def _absorb(self, response: httpx.Response, acks: frozenset[str]) -> None:
+    def _absorb(self, response: httpx.Response, acks: frozenset[str]) -> bool:
+        """Take in an answer's completions; whether it had any."""
         try:
             answer = _Answer.model_validate_json(response.content)
         except ValidationError as exc:
@@ -184,6 +187,7 @@ class _Session:
             self.done[item.request_id] = Completion(item.request_id, item.state, size)
         while len(self.done) > MAX_UNCLAIMED:  # reported ids no waiter came for (polled one by one)
             del self.done[next(iter(self.done))]
+        return bool(answer.completions)
 
     def retrieved_one(self, request_id: str) -> None:
         self.retrieved.add(request_id)
