@@ -35,6 +35,7 @@ def models_source(api: Api, header: str) -> str:
     cache_key = cache.key(version("datamodel-code-generator"), Path(__file__).read_text(), text, header)
     source = cache.cached("models", cache_key, lambda: _generate(api.spec_file, text, header))
     source = add_aliases(source, {m.name: m.aliases for m in api.models if m.aliases})
+    source = refuse_null(source, {m.name: fields for m in api.models if (fields := _not_nullable(m.schema))})
     return add_helpers(source, {m.name: m.schema["x-tinker-helpers"] for m in api.models if "x-tinker-helpers" in m.schema})
 
 
@@ -56,6 +57,69 @@ def add_helpers(source: str, helpers: Mapping[str, str]) -> str:
             lines[line] = lines[line].replace("(BaseModel)", f"({helpers[node.name]}, BaseModel)", 1)
     lines.insert(last_import, f"\nfrom ._helpers import {', '.join(sorted(set(helpers.values())))}")
     return "\n".join(lines) + "\n"
+
+
+def refuse_null(source: str, fields: Mapping[str, frozenset[str]]) -> str:
+    """Optional properties the spec does not make nullable refuse an explicit null.
+
+    datamodel-code-generator writes them `x: T | None = None`, which also accepts `null`; the
+    annotation gains the runtime's NOT_NULL validator, run only on values actually given.
+    """
+    if not fields:
+        return source
+    lines = source.splitlines()
+    tree = ast.parse(source)
+    last_import = 0
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            last_import = node.end_lineno or node.lineno
+        elif isinstance(node, ast.ClassDef) and node.name in fields:
+            for item in node.body:
+                if (
+                    isinstance(item, ast.AnnAssign)
+                    and isinstance(item.target, ast.Name)
+                    and item.target.id in fields[node.name]
+                    and item.lineno == item.end_lineno
+                    and isinstance(item.value, ast.Constant)
+                    and item.value.value is None
+                ):
+                    line = lines[item.lineno - 1]
+                    start, end = item.annotation.col_offset, item.annotation.end_col_offset or 0
+                    lines[item.lineno - 1] = line[:start] + _with_not_null(line[start:end]) + line[end:]
+    lines.insert(last_import, "\nfrom ._validators import NOT_NULL as _NOT_NULL")
+    return "\n".join(lines) + "\n"
+
+
+def _with_not_null(annotation: str) -> str:
+    """`T | None` → `Annotated[T | None, _NOT_NULL]`; `Annotated[...]` gains `_NOT_NULL` last."""
+    if annotation.startswith("Annotated[") and annotation.endswith("]"):
+        return annotation[:-1] + ", _NOT_NULL]"
+    return f"Annotated[{annotation}, _NOT_NULL]"
+
+
+def _not_nullable(schema: Mapping[str, Any]) -> frozenset[str]:
+    """The optional properties of an object schema without a default that may not be null."""
+    properties = schema.get("properties")
+    if schema.get("type") != "object" or not isinstance(properties, Mapping):
+        return frozenset()
+    required = set(schema.get("required", []))
+    return frozenset(
+        name
+        for name, prop in properties.items()
+        if name not in required and isinstance(prop, Mapping) and "default" not in prop and not _nullable(prop)
+    )
+
+
+def _nullable(schema: Mapping[str, Any]) -> bool:
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    if "const" in schema and schema["const"] is None:
+        return True
+    if isinstance(schema.get("enum"), list) and None in schema["enum"]:
+        return True
+    members = [*schema.get("anyOf", []), *schema.get("oneOf", [])]
+    return any(isinstance(m, Mapping) and _nullable(m) for m in members) or not (kind or members or "$ref" in schema or "const" in schema or "enum" in schema or "allOf" in schema)
 
 
 def add_aliases(source: str, aliases: Mapping[str, tuple[tuple[str, str], ...]]) -> str:

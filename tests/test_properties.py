@@ -313,11 +313,6 @@ def test_valid_answers_parse_and_invalid_ones_raise_validation_errors(op: Operat
 FORWARD = next(op for op in OPERATIONS if op.call == "training.forward")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generator defect: an optional, non-nullable property becomes `T | None = None`, so "
-    "the models accept the null the schema forbids (here ForwardBackwardOutput.metrics)",
-)
 @pytest.mark.parametrize("style", STYLES)
 def test_null_for_an_optional_non_nullable_property_is_refused(style: str) -> None:
     answer = {"loss_fn_output_type": "ArrayRecord", "loss_fn_outputs": [], "metrics": None}

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from ._validators import NOT_NULL as _NOT_NULL
+
 from ._helpers import DatumHelpers, ModelInputHelpers, TensorDataHelpers
 
 
@@ -838,7 +840,7 @@ class ForwardBackwardOutput(BaseModel):
     The class of the output records, e.g. ArrayRecord.
     """
     loss_fn_outputs: list[dict[str, TensorData]]
-    metrics: dict[str, float] | None = None
+    metrics: Annotated[dict[str, float] | None, _NOT_NULL] = None
 
 
 class AdamParams(BaseModel):
