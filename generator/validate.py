@@ -25,18 +25,19 @@ MAX_MESSAGE = 200
 
 def openapi_problems(spec: Spec) -> Iterator[Problem]:
     """The validator's verdict on `spec`, every problem located; nothing when it is valid."""
-    if str(spec.data.get("openapi", "")).split(".")[:2] != ["3", "1"]:
-        yield spec.problem("/openapi", "only OpenAPI 3.1 documents are supported")
+    minor = str(spec.data.get("openapi", "")).split(".")[:2]
+    if minor not in (["3", "0"], ["3", "1"]):
+        yield spec.problem("/openapi", "only OpenAPI 3.0 and 3.1 documents are supported")
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        yield from _problems(spec)
+        yield from _problems(spec, minor[1])
 
 
-def _problems(spec: Spec) -> Iterator[Problem]:
+def _problems(spec: Spec, minor: str) -> Iterator[Problem]:
     import jsonschema
 
-    validator = _validator_class()(spec.data)
+    validator = _validator_class(minor)(spec.data)
     structural = list(validator.schema_validator.iter_errors(spec.data))
     for error in structural:
         if error.context:
@@ -145,9 +146,11 @@ class _Crash(Exception):
 
 
 @functools.cache
-def _validator_class() -> Any:
+def _validator_class(minor: str = "1") -> Any:
     from jsonschema_path import SchemaPath
-    from openapi_spec_validator import OpenAPIV31SpecValidator
+    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+
+    chosen = OpenAPIV30SpecValidator if minor == "0" else OpenAPIV31SpecValidator
 
     def located(kind: str, base: Any) -> Any:
         def __call__(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
@@ -165,5 +168,5 @@ def _validator_class() -> Any:
 
         return type(f"Located{base.__name__}", (base,), {"__call__": __call__})
 
-    keywords = {k: located(k, v) for k, v in OpenAPIV31SpecValidator.keyword_validators.items()}
-    return type("LocatedValidator", (OpenAPIV31SpecValidator,), {"keyword_validators": keywords})
+    keywords = {k: located(k, v) for k, v in chosen.keyword_validators.items()}
+    return type("LocatedValidator", (chosen,), {"keyword_validators": keywords})

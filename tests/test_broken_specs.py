@@ -105,10 +105,12 @@ CASES = {
         edit("operationId: things.create", "operationId: things.--"),
         ["25: /paths/~1things/post/operationId: method '--' cannot become a Python identifier"],
     ),
-    "schema name that is not a class name": (
-        edit("    Thing:\n", "    thing-record:\n").replace("schemas/Thing'", "schemas/thing-record'"),
+    "schema names equal once made class names": (
+        edit("    Thing:\n", "    thing-record:\n").replace("schemas/Thing'", "schemas/thing-record'")
+        + "    ThingRecord: {type: string}\n",
         [
-            "43: /components/schemas/thing-record: schema name 'thing-record' must be a PascalCase Python class name"
+            "56: /components/schemas/ThingRecord: schema name 'ThingRecord' becomes 'ThingRecord',"
+            " as 'thing-record' does; rename one"
         ],
     ),
     "tinker-path variant without checkpoint path parameters": (

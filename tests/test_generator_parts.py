@@ -116,13 +116,12 @@ def test_rest_method_named_like_a_keyword_is_a_located_problem(tmp_path: Path) -
     assert "RestClient method 'class'" in problem.message
 
 
-def test_schema_named_like_a_resource_class_is_a_located_problem(tmp_path: Path) -> None:
+def test_schema_named_like_a_resource_class_gives_the_resource_a_suffix(tmp_path: Path) -> None:
     text = FEATURES.replace("    Endpoint:\n", "    Things:\n").replace(
         "schemas/Endpoint'", "schemas/Things'"
     )
-    with pytest.raises(SpecError) as caught:
-        build_text(tmp_path, text)
-    assert [p.pointer for p in caught.value.problems] == ["/components/schemas/Things"]
+    api = build_text(tmp_path, text)
+    assert [r.class_name for r in api.resources if r.name == "things"] == ["ThingsResource"]
 
 
 @pytest.mark.parametrize("tag", ["close", "with_options", "with_raw_response"])

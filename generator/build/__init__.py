@@ -18,6 +18,7 @@ from ..typetree import MODELS, Named, Scope, Type, imports_of
 from .context import Context, client_attributes
 from .imports import from_line, model_names, private, standard_lines
 from .models import models
+from .normalise import normalise
 from .operations import CLIENT_VERSION_NAME, method_name, operation
 from .rest import rest_methods
 
@@ -26,15 +27,16 @@ __all__ = ["build"]
 
 def build(spec: Spec) -> Api:
     """The IR of `spec`; raises SpecError with every problem found."""
+    spec = normalise(spec)
     ctx = Context(spec)
     model_list = tuple(models(ctx))
-    resources = _resources(ctx)
+    resources = _resources(ctx, frozenset(m.name for m in model_list))
     _check_class_names(ctx, model_list, resources)
     rest = tuple(rest_methods(ctx, resources))
     servers = spec.data.get("servers") or [{}]
     base_url = str(servers[0].get("url", ""))
     if not re.match(r"^https?://", base_url):
-        ctx.fail("/servers/0/url", "servers[0].url must be an absolute http(s) URL")
+        base_url = ""  # relative or none: the caller gives base_url (or the environment does)
     title = str(spec.data["info"]["title"])
     if ctx.problems:
         raise SpecError(ctx.problems)
@@ -60,7 +62,7 @@ def build(spec: Spec) -> Api:
     )
 
 
-def _resources(ctx: Context) -> tuple[Resource, ...]:
+def _resources(ctx: Context, model_names: frozenset[str]) -> tuple[Resource, ...]:
     by_tag: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
     for pointer, raw in ctx.operations():
         tags = raw.get("tags", [])
@@ -77,12 +79,17 @@ def _resources(ctx: Context) -> tuple[Resource, ...]:
         if name in taken:
             ctx.fail(where, f"tag {tag!r} would hide the client's own {name!r}; rename the tag")
         elif name is not None:
-            found.append(_resource(ctx, tag, name, entries, docs.get(tag, "")))
+            found.append(_resource(ctx, tag, name, entries, docs.get(tag, ""), model_names))
     return tuple(found)
 
 
 def _resource(
-    ctx: Context, tag: str, name: PythonIdentifier, entries: list[tuple[str, Mapping[str, Any]]], doc: str
+    ctx: Context,
+    tag: str,
+    name: PythonIdentifier,
+    entries: list[tuple[str, Mapping[str, Any]]],
+    doc: str,
+    model_names: frozenset[str],
 ) -> Resource:
     methods = {method_name(ctx, pointer, raw) for pointer, raw in entries}
     scope = Scope(frozenset(str(m) for m in methods if m) | frozenset(f"{m}_all" for m in methods if m))
@@ -101,7 +108,7 @@ def _resource(
             if method is not None:
                 seen[method] = pointer
         operations.append(op)
-    class_name = ClassName.from_snake(name)
+    class_name = _resource_class(name, model_names)
     return Resource(
         name=name,
         class_name=class_name,
@@ -111,6 +118,18 @@ def _resource(
         scope=scope,
         import_lines=_resource_imports(operations, scope),
     )
+
+
+def _resource_class(name: PythonIdentifier, model_names: frozenset[str]) -> ClassName:
+    """The resource's class: the tag in PascalCase, `...Resource` when a model has that name.
+
+    The resource module imports models by name; a class of its own with a model's name would
+    shadow it (tag `pet`, model `Pet`). The suffix is taken only then, so that the names of a
+    spec without the clash stay as they were.
+    """
+    plain = ClassName.from_snake(name)
+    variants = {f"{a}{plain}{r}" for a in ("", "Async") for r in ("", "WithRawResponse")}
+    return ClassName(plain + "Resource") if variants & model_names else plain
 
 
 def _models_of(op: Operation) -> list[Type]:
