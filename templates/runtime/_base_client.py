@@ -88,6 +88,8 @@ class BaseClient(Generic[H]):
     ) -> None:
         self.settings = settings
         self._auth = auth  # shared by with_options copies: one token for them all
+        # With the exchange off the request already carries the key: skip the auth flow's cost.
+        self._send_auth = None if auth.exchanging is False else auth
         self._http = http
         self._life = life
         self._clock = clock
@@ -218,7 +220,7 @@ class SyncAPIClient(BaseClient[httpx.Client]):
 
     def _exchange(self, request: httpx.Request, budget: Budget) -> httpx.Response:
         """One request and its whole body, read under the call's size cap and deadline."""
-        response = self._http.send(request, stream=True, auth=self._auth)
+        response = self._http.send(request, stream=True, auth=self._send_auth)
         try:
             budget.check_length(request, response)
             chunks: list[bytes] = []
@@ -313,7 +315,7 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
 
     async def _exchange(self, request: httpx.Request, budget: Budget) -> httpx.Response:
         """One request and its whole body, read under the call's size cap and deadline."""
-        response = await self._http.send(request, stream=True, auth=self._auth)
+        response = await self._http.send(request, stream=True, auth=self._send_auth)
         try:
             budget.check_length(request, response)
             chunks: list[bytes] = []
