@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, Field, ValidationError
@@ -212,6 +212,16 @@ def _checked(completion: Completion, value: R) -> R:
     return value
 
 
+def _client_parts(client: SyncAPIClient | AsyncAPIClient) -> dict[str, Any]:
+    """What a batcher takes from its client: base URL, headers with the key, auth and clock."""
+    return {
+        "base_url": client.base_url,
+        "headers": {"X-API-Key": client.api_key, **client.default_headers},
+        "auth": client._auth,
+        "monotonic": client._clock.monotonic,
+    }
+
+
 class FuturesBatcher:
     """Blocking waiters of one sampling session's futures, sharing one batch poll.
 
@@ -244,13 +254,10 @@ class FuturesBatcher:
         """A batcher sending through `client`'s connection pool, base URL, headers and key."""
         return cls(
             client._http,
-            base_url=client.base_url,
             sampling_session_id=sampling_session_id,
             cloned_sampler_id=cloned_sampler_id,
-            headers={"X-API-Key": client.api_key, **client.default_headers},
-            auth=client._auth,
             sleep=client._clock.sleep,
-            monotonic=client._clock.monotonic,
+            **_client_parts(client),
         )
 
     @property
@@ -359,13 +366,10 @@ class AsyncFuturesBatcher:
         """A batcher sending through `client`'s connection pool, base URL, headers and key."""
         return cls(
             client._http,
-            base_url=client.base_url,
             sampling_session_id=sampling_session_id,
             cloned_sampler_id=cloned_sampler_id,
-            headers={"X-API-Key": client.api_key, **client.default_headers},
-            auth=client._auth,
             sleep=client._clock.asleep,
-            monotonic=client._clock.monotonic,
+            **_client_parts(client),
         )
 
     @property
